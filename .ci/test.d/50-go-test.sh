@@ -1,0 +1,3 @@
+# The README's test command. Integration tests find the local Sigstore
+# through CHAINPROOF_SIGSTORE_DIR when an earlier step started it.
+go test -count=1 ./...
