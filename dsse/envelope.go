@@ -1,0 +1,279 @@
+package dsse
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Size and count bounds applied by [Parse].
+const (
+	// MaxEnvelopeSize is the largest envelope JSON text Parse accepts.
+	MaxEnvelopeSize = 256 << 20
+	// MaxSignatures is the largest number of signatures Parse accepts.
+	MaxSignatures = 256
+)
+
+// Envelope is a DSSE envelope. Payload holds the decoded payload bytes;
+// the JSON form carries them base64-encoded.
+type Envelope struct {
+	PayloadType string
+	Payload     []byte
+	Signatures  []Signature
+}
+
+// Signature is one signature of an envelope. KeyID is an unauthenticated
+// hint naming the key that made it; it may be empty.
+type Signature struct {
+	KeyID string
+	Sig   []byte
+}
+
+// PAE returns the DSSE v1 pre-authentication encoding of a payload type
+// and payload: "DSSEv1" SP LEN(type) SP type SP LEN(payload) SP payload,
+// where LEN is the decimal byte length. Signatures are computed over it.
+func PAE(payloadType string, payload []byte) []byte {
+	n := len("DSSEv1 ") + 20 + 1 + len(payloadType) + 1 + 20 + 1 + len(payload)
+	b := make([]byte, 0, n)
+	b = append(b, "DSSEv1 "...)
+	b = strconv.AppendInt(b, int64(len(payloadType)), 10)
+	b = append(b, ' ')
+	b = append(b, payloadType...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(len(payload)), 10)
+	b = append(b, ' ')
+	b = append(b, payload...)
+	return b
+}
+
+type wireSignature struct {
+	KeyID string `json:"keyid,omitempty"`
+	Sig   string `json:"sig"`
+}
+
+type wireEnvelope struct {
+	Payload     string          `json:"payload"`
+	PayloadType string          `json:"payloadType"`
+	Signatures  []wireSignature `json:"signatures"`
+}
+
+// MarshalJSON writes the envelope in the DSSE JSON form: payload and
+// signatures in standard base64, keyid omitted when empty.
+func (e Envelope) MarshalJSON() ([]byte, error) {
+	w := wireEnvelope{
+		Payload:     base64.StdEncoding.EncodeToString(e.Payload),
+		PayloadType: e.PayloadType,
+		Signatures:  make([]wireSignature, len(e.Signatures)),
+	}
+	for i, s := range e.Signatures {
+		w.Signatures[i] = wireSignature{KeyID: s.KeyID, Sig: base64.StdEncoding.EncodeToString(s.Sig)}
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON parses an envelope with the rules of [Parse].
+func (e *Envelope) UnmarshalJSON(data []byte) error {
+	p, err := Parse(data)
+	if err != nil {
+		return err
+	}
+	*e = *p
+	return nil
+}
+
+// Parse decodes a DSSE envelope from its JSON form, following the spec:
+// payload, payloadType and signatures must be present (signatures may be
+// empty; verification then fails), every signature must have sig, keyid is
+// optional, and unrecognized fields are ignored. Payload and signatures
+// may use standard or URL-safe base64 with canonical padding. Duplicate
+// keys, trailing data, wrong types and inputs over [MaxEnvelopeSize] are
+// rejected with a [*ParseError].
+func Parse(data []byte) (*Envelope, error) {
+	if len(data) > MaxEnvelopeSize {
+		return nil, &ParseError{Err: fmt.Errorf("%w: %d bytes exceeds %d", ErrTooLarge, len(data), MaxEnvelopeSize)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var env Envelope
+	var payload, payloadType *string
+	var sigs []json.RawMessage
+	sigsSeen := false
+	err := decodeObject(dec, "", func(key string) error {
+		switch key {
+		case "payload":
+			s, err := decodeString(dec, key)
+			payload = &s
+			return err
+		case "payloadType":
+			s, err := decodeString(dec, key)
+			payloadType = &s
+			return err
+		case "signatures":
+			sigsSeen = true
+			if err := dec.Decode(&sigs); err != nil {
+				return &ParseError{Field: key, Err: fmt.Errorf("%w: must be an array of objects", ErrMalformed)}
+			}
+			if sigs == nil {
+				return &ParseError{Field: key, Err: ErrMissing}
+			}
+			return nil
+		default:
+			var skip json.RawMessage
+			return dec.Decode(&skip)
+		}
+	})
+	if err != nil {
+		return nil, asParseError("", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &ParseError{Err: fmt.Errorf("%w: trailing data after envelope", ErrMalformed)}
+	}
+	switch {
+	case payload == nil:
+		return nil, &ParseError{Field: "payload", Err: ErrMissing}
+	case payloadType == nil:
+		return nil, &ParseError{Field: "payloadType", Err: ErrMissing}
+	case !sigsSeen:
+		return nil, &ParseError{Field: "signatures", Err: ErrMissing}
+	case len(sigs) > MaxSignatures:
+		return nil, &ParseError{Field: "signatures", Err: fmt.Errorf("%w: %d signatures exceeds %d", ErrTooLarge, len(sigs), MaxSignatures)}
+	}
+	env.PayloadType = *payloadType
+	if env.Payload, err = decodeBase64(*payload); err != nil {
+		return nil, &ParseError{Field: "payload", Err: err}
+	}
+	env.Signatures = make([]Signature, 0, len(sigs))
+	for i, raw := range sigs {
+		field := "signatures[" + strconv.Itoa(i) + "]"
+		s, err := parseSignature(raw, field)
+		if err != nil {
+			return nil, err
+		}
+		env.Signatures = append(env.Signatures, s)
+	}
+	return &env, nil
+}
+
+func parseSignature(raw json.RawMessage, field string) (Signature, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var keyid, sig *string
+	err := decodeObject(dec, field, func(key string) error {
+		switch key {
+		case "keyid":
+			s, err := decodeString(dec, field+".keyid")
+			keyid = &s
+			return err
+		case "sig":
+			s, err := decodeString(dec, field+".sig")
+			sig = &s
+			return err
+		default:
+			var skip json.RawMessage
+			return dec.Decode(&skip)
+		}
+	})
+	if err != nil {
+		return Signature{}, asParseError(field, err)
+	}
+	if sig == nil {
+		return Signature{}, &ParseError{Field: field + ".sig", Err: ErrMissing}
+	}
+	var s Signature
+	if keyid != nil {
+		s.KeyID = *keyid
+	}
+	if s.Sig, err = decodeBase64(*sig); err != nil {
+		return Signature{}, &ParseError{Field: field + ".sig", Err: err}
+	}
+	return s, nil
+}
+
+// decodeObject reads one JSON object from dec, calling member for each key
+// with the decoder positioned at its value. Duplicate keys are an error.
+func decodeObject(dec *json.Decoder, field string, member func(key string) error) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return &ParseError{Field: field, Err: fmt.Errorf("%w: expected a JSON object", ErrMalformed)}
+	}
+	seen := make(map[string]bool, 4)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+		}
+		key := tok.(string) // object keys are always strings
+		if seen[key] {
+			return &ParseError{Field: joinField(field, key), Err: ErrDuplicateKey}
+		}
+		seen[key] = true
+		if err := member(key); err != nil {
+			return asParseError(joinField(field, key), err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // closing brace
+		return &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+	}
+	return nil
+}
+
+func decodeString(dec *json.Decoder, field string) (string, error) {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return "", &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+	}
+	if len(raw) == 0 || raw[0] != '"' {
+		if string(raw) == "null" {
+			return "", &ParseError{Field: field, Err: ErrMissing}
+		}
+		return "", &ParseError{Field: field, Err: fmt.Errorf("%w: must be a string", ErrMalformed)}
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+	}
+	return s, nil
+}
+
+func joinField(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+func asParseError(field string, err error) error {
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+}
+
+var (
+	strictStd = base64.StdEncoding.Strict()
+	strictURL = base64.URLEncoding.Strict()
+)
+
+// decodeBase64 accepts standard or URL-safe base64 with canonical padding
+// and canonical trailing bits, and nothing else: no line breaks, no mixed
+// alphabets, no missing padding.
+func decodeBase64(s string) ([]byte, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, fmt.Errorf("%w: line breaks in base64", ErrBase64)
+	}
+	if b, err := strictStd.DecodeString(s); err == nil {
+		return b, nil
+	}
+	b, err := strictURL.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: neither standard nor URL-safe base64", ErrBase64)
+	}
+	return b, nil
+}
