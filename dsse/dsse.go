@@ -58,6 +58,9 @@ type Verified struct {
 // count once. On failure it returns a [*VerifyError] listing every
 // rejected signature and why.
 func Verify(ctx context.Context, env *Envelope, opts VerifyOptions, verifiers ...Verifier) (*Verified, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if env == nil {
 		return nil, &ParseError{Err: fmt.Errorf("%w: nil envelope", ErrMissing)}
 	}
