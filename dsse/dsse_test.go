@@ -304,7 +304,7 @@ func TestThreshold(t *testing.T) {
 func TestVerifyErrorListsEveryRejection(t *testing.T) {
 	k := hmacs(t, 3)
 	env, _ := dsse.Sign(ctx, "t", []byte("p"), k[0], k[1])
-	env.Signatures[1].Sig[0] ^= 1                                             // k1's signature broken
+	env.Signatures[1].Sig[0] ^= 1                                                            // k1's signature broken
 	env.Signatures = append(env.Signatures, dsse.Signature{KeyID: "nobody", Sig: []byte{1}}) // unknown key id
 	_, err := dsse.Verify(ctx, env, dsse.VerifyOptions{Threshold: 2}, k[0], k[1], k[2])
 	var ve *dsse.VerifyError
