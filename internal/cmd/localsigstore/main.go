@@ -67,10 +67,10 @@ func (c config) logf(format string, args ...any) {
 
 // ports used by the stack.
 type ports struct {
-	local                                  int // OIDC issuers and CT log (in process)
-	fulcioHTTP, fulcioGRPC, fulcioMetrics  int
-	rekorHTTP, rekorGRPC, rekorMetrics     int
-	tsaHTTP                                int
+	local                                 int // OIDC issuers and CT log (in process)
+	fulcioHTTP, fulcioGRPC, fulcioMetrics int
+	rekorHTTP, rekorGRPC, rekorMetrics    int
+	tsaHTTP                               int
 }
 
 func run(ctx context.Context, c config) (err error) {

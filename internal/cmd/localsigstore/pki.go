@@ -33,10 +33,10 @@ type pki struct {
 
 	rekorKey ed25519.PrivateKey
 
-	tsaRootKey  *ecdsa.PrivateKey
-	tsaRoot     *x509.Certificate
-	tsaLeafKey  *ecdsa.PrivateKey
-	tsaLeaf     *x509.Certificate
+	tsaRootKey *ecdsa.PrivateKey
+	tsaRoot    *x509.Certificate
+	tsaLeafKey *ecdsa.PrivateKey
+	tsaLeaf    *x509.Certificate
 
 	// files
 	fulcioCertPath, fulcioKeyPath string
