@@ -1,0 +1,105 @@
+package verify
+
+import (
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"strings"
+)
+
+// Artifact is what a bundle is verified against. Set exactly one field.
+type Artifact struct {
+	// Path of a file, hashed as it is read.
+	Path string
+	// Reader streams the artifact; it is read once, to the end.
+	Reader io.Reader
+	// Digest is "sha256:<hex>" (also sha384, sha512). A message
+	// signature made with a pure Ed25519 key cannot be verified from a
+	// digest.
+	Digest string
+}
+
+// ArtifactArg interprets a command-line argument the way the Sigstore
+// conformance protocol does: "sha256:<hex>" is a digest, anything else a
+// file path.
+func ArtifactArg(arg string) Artifact {
+	for _, alg := range []string{"sha256:", "sha384:", "sha512:"} {
+		if strings.HasPrefix(arg, alg) {
+			return Artifact{Digest: arg}
+		}
+	}
+	return Artifact{Path: arg}
+}
+
+var digestSizes = map[string]int{"sha256": 32, "sha384": 48, "sha512": 64}
+
+func newHash(alg string) hash.Hash {
+	switch alg {
+	case "sha384":
+		return sha512.New384()
+	case "sha512":
+		return sha512.New()
+	}
+	return sha256.New()
+}
+
+// digest is an artifact digest.
+type digest struct {
+	alg string
+	sum []byte
+}
+
+func (d digest) String() string { return d.alg + ":" + hex.EncodeToString(d.sum) }
+
+// resolve returns the artifact's digest under alg (sha256, sha384, sha512).
+// A Reader can be resolved only once.
+func (a Artifact) resolve(alg string) (digest, error) {
+	n := 0
+	for _, set := range []bool{a.Path != "", a.Reader != nil, a.Digest != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return digest{}, fail(CheckArtifact, ErrArtifact, fmt.Errorf("exactly one of Path, Reader, Digest must be set (%d are)", n))
+	}
+	if _, ok := digestSizes[alg]; !ok {
+		return digest{}, failf(CheckArtifact, ErrArtifact, "unsupported digest algorithm %q", alg)
+	}
+	switch {
+	case a.Digest != "":
+		gotAlg, hx, ok := strings.Cut(a.Digest, ":")
+		if !ok || digestSizes[gotAlg] == 0 {
+			return digest{}, failf(CheckArtifact, ErrArtifact, "digest %q: want ALG:HEX with ALG sha256, sha384 or sha512", a.Digest)
+		}
+		sum, err := hex.DecodeString(hx)
+		if err != nil || len(sum) != digestSizes[gotAlg] {
+			return digest{}, failf(CheckArtifact, ErrArtifact, "digest %q: bad %s hex", a.Digest, gotAlg)
+		}
+		if gotAlg != alg {
+			return digest{}, failf(CheckArtifact, ErrArtifact, "bundle signs a %s digest, artifact given as %s", alg, gotAlg)
+		}
+		return digest{alg: alg, sum: sum}, nil
+	case a.Path != "":
+		f, err := os.Open(a.Path)
+		if err != nil {
+			return digest{}, fail(CheckArtifact, ErrArtifact, err)
+		}
+		defer f.Close()
+		return hashReader(f, alg)
+	default:
+		return hashReader(a.Reader, alg)
+	}
+}
+
+func hashReader(r io.Reader, alg string) (digest, error) {
+	h := newHash(alg)
+	if _, err := io.Copy(h, r); err != nil {
+		return digest{}, fail(CheckArtifact, ErrArtifact, err)
+	}
+	return digest{alg: alg, sum: h.Sum(nil)}, nil
+}

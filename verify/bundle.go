@@ -1,0 +1,192 @@
+package verify
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// Size and count limits for bundles read by this package.
+const (
+	// MaxBundleSize bounds one bundle's JSON (an attestation with a large
+	// SBOM predicate can be tens of megabytes).
+	MaxBundleSize = 128 << 20
+	// MaxBundlesPerFile bounds the number of bundles in a JSON-lines file.
+	MaxBundlesPerFile = 1024
+	// MaxJSONLinesSize bounds a whole JSON-lines file.
+	MaxJSONLinesSize = 256 << 20
+)
+
+// Bundle is a parsed Sigstore bundle (v0.1, v0.2 or v0.3). Parse it with
+// ParseBundle or ParseBundles; it is immutable and safe for concurrent use.
+type Bundle struct {
+	b *bundle.Bundle
+}
+
+// Sigstore returns the underlying sigstore-go bundle.
+func (b *Bundle) Sigstore() *bundle.Bundle { return b.b }
+
+// MediaType returns the bundle's media type.
+func (b *Bundle) MediaType() string { return b.b.MediaType }
+
+// IsAttestation reports whether the bundle holds a DSSE envelope.
+func (b *Bundle) IsAttestation() bool { return b.b.GetDsseEnvelope() != nil }
+
+// ParseBundle parses one bundle from its JSON encoding. Unknown fields,
+// duplicate fields, trailing data, unsupported versions and bundles larger
+// than MaxBundleSize are rejected with ErrBundle.
+func ParseBundle(data []byte) (*Bundle, error) {
+	if len(data) > MaxBundleSize {
+		return nil, failf(CheckBundle, ErrBundle, "%d bytes exceeds limit of %d", len(data), MaxBundleSize)
+	}
+	pb := new(protobundle.Bundle)
+	if err := protojson.Unmarshal(data, pb); err != nil {
+		return nil, fail(CheckBundle, ErrBundle, err)
+	}
+	return newBundle(pb)
+}
+
+func newBundle(pb *protobundle.Bundle) (*Bundle, error) {
+	if err := precheck(pb); err != nil {
+		return nil, err
+	}
+	b, err := bundle.NewBundle(pb)
+	if err != nil {
+		// sigstore-go parses and validates log entries (body, proof shape)
+		// while building the bundle; report those as log failures.
+		msg := err.Error()
+		for _, s := range []string{"entry body", "inclusion proof", "checkpoint", "tlog", "transparency log"} {
+			if strings.Contains(msg, s) {
+				return nil, fail(CheckTransparencyLog, ErrTransparencyLog, err)
+			}
+		}
+		return nil, fail(CheckBundle, ErrBundle, err)
+	}
+	return &Bundle{b: b}, nil
+}
+
+// precheck enforces what sigstore-go's bundle validation leaves to later
+// stages (or to nobody): a certificate chain must be non-empty, its
+// certificates must parse, and it must not include a self-signed (root)
+// certificate: trust anchors come from the trusted root only.
+func precheck(pb *protobundle.Bundle) error {
+	chain := pb.GetVerificationMaterial().GetX509CertificateChain()
+	if chain == nil {
+		if _, ok := pb.GetVerificationMaterial().GetContent().(*protobundle.VerificationMaterial_X509CertificateChain); ok {
+			return failf(CheckBundle, ErrBundle, "empty certificate chain")
+		}
+		return nil
+	}
+	certs := chain.GetCertificates()
+	if len(certs) == 0 {
+		return failf(CheckBundle, ErrBundle, "empty certificate chain")
+	}
+	if len(certs) > maxChainLength {
+		return failf(CheckBundle, ErrBundle, "certificate chain of %d exceeds limit of %d", len(certs), maxChainLength)
+	}
+	for i, c := range certs {
+		cert, err := x509.ParseCertificate(c.GetRawBytes())
+		if err != nil {
+			return fail(CheckCertificate, ErrCertificate, fmt.Errorf("certificate %d: %w", i, err))
+		}
+		if bytes.Equal(cert.RawSubject, cert.RawIssuer) && cert.CheckSignatureFrom(cert) == nil {
+			return failf(CheckCertificate, ErrCertificate, "certificate %d (%s) is a self-signed root; roots come from the trusted root, not the bundle", i, cert.Subject)
+		}
+	}
+	return nil
+}
+
+// maxChainLength bounds the certificates in a bundle's chain.
+const maxChainLength = 10
+
+// ReadBundleFile reads and parses a bundle file (at most MaxBundleSize).
+func ReadBundleFile(path string) (*Bundle, error) {
+	data, err := readLimited(path, MaxBundleSize)
+	if err != nil {
+		return nil, fail(CheckBundle, ErrBundle, err)
+	}
+	return ParseBundle(data)
+}
+
+// ParseBundles reads a JSON-lines stream of bundles, as `gh attestation
+// download` writes it: one bundle per line, or one {"bundle": {...}} object
+// per line (GitHub's attestations API shape). Blank lines are skipped. At
+// most MaxBundlesPerFile bundles and MaxJSONLinesSize bytes are read; a
+// stream with no bundle is an error. A bad line fails the whole stream with
+// an *Error whose Bundle field is the line's bundle index.
+func ParseBundles(r io.Reader) ([]*Bundle, error) {
+	sc := bufio.NewScanner(io.LimitReader(r, MaxJSONLinesSize+1))
+	sc.Buffer(make([]byte, 0, 64<<10), MaxBundleSize+1)
+	var out []*Bundle
+	var total int64
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		total += int64(len(sc.Bytes())) + 1
+		if total > MaxJSONLinesSize+1 {
+			return nil, failf(CheckBundle, ErrBundle, "json lines exceed limit of %d bytes", MaxJSONLinesSize)
+		}
+		if len(line) == 0 {
+			continue
+		}
+		if len(out) == MaxBundlesPerFile {
+			return nil, failf(CheckBundle, ErrBundle, "more than %d bundles", MaxBundlesPerFile)
+		}
+		b, err := parseLine(line)
+		if err != nil {
+			if e, ok := asError(err); ok {
+				e.Bundle = len(out)
+			}
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, failf(CheckBundle, ErrBundle, "bundle %d exceeds limit of %d bytes", len(out), MaxBundleSize)
+		}
+		return nil, fail(CheckBundle, ErrBundle, err)
+	}
+	if len(out) == 0 {
+		return nil, failf(CheckBundle, ErrBundle, "no bundles in json lines")
+	}
+	return out, nil
+}
+
+// parseLine accepts a bundle or {"bundle": bundle, ...}.
+func parseLine(line []byte) (*Bundle, error) {
+	var probe struct {
+		MediaType *string         `json:"mediaType"`
+		Bundle    json.RawMessage `json:"bundle"`
+	}
+	if err := json.Unmarshal(line, &probe); err != nil {
+		return nil, fail(CheckBundle, ErrBundle, err)
+	}
+	if probe.MediaType == nil && len(probe.Bundle) > 0 {
+		return ParseBundle(probe.Bundle)
+	}
+	return ParseBundle(line)
+}
+
+// ReadBundlesFile reads a JSON-lines file of bundles (see ParseBundles).
+func ReadBundlesFile(path string) ([]*Bundle, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fail(CheckBundle, ErrBundle, err)
+	}
+	defer f.Close()
+	bs, err := ParseBundles(f)
+	if err != nil {
+		return nil, err
+	}
+	return bs, nil
+}

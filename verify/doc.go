@@ -1,0 +1,55 @@
+// Package verify verifies Sigstore bundles in one call: bundle + artifact +
+// policy in, an explanatory *Result or a typed *Error out.
+//
+// It builds on sigstore-go (v1.3) for the cryptography (certificate chains,
+// SCTs, transparency log proofs, SETs and checkpoints, RFC 3161 timestamps,
+// signatures) and adds what an embedding program needs around it: policies
+// whose zero value is strict, errors that name the failed check with
+// evidence, an embedded dated snapshot of the public-good trusted root,
+// JSON-lines files of bundles, attestation (in-toto / SLSA) checks and
+// combined policies over several bundles of one artifact.
+//
+// Specifications: the Sigstore bundle format
+// (https://github.com/sigstore/protobuf-specs, bundle v0.1-v0.3), the
+// Sigstore client verification spec
+// (https://github.com/sigstore/architecture-docs/blob/main/client-spec.md),
+// in-toto Statement v1 and SLSA provenance v1 (https://slsa.dev/provenance/v1).
+//
+// # Example
+//
+//	bundleJSON, _ := os.ReadFile("artifact.sigstore.json")
+//	res, err := verify.Verify(ctx, bundleJSON, verify.Artifact{Path: "artifact"},
+//		verify.Policy{Identities: []verify.Identity{
+//			verify.GitHubWorkflowIdentity("owner/repo", ".github/workflows/release.yml", "refs/tags/v*"),
+//		}}, verify.Options{})
+//	var ve *verify.Error
+//	if errors.As(err, &ve) { fmt.Println(ve.Check, ve.Mismatches) }
+//
+// # Trust
+//
+// Options.TrustedRoot nil means the embedded public-good snapshot
+// (PublicGood, dated PublicGoodSnapshotDate). LoadTrustedRoot and
+// ParseTrustedRoot read a trusted_root.json; ParseGitHubTrustedRoot reads
+// GitHub's root under the timestamp-only profile (GitHub's root is not
+// bundled: the caller supplies it). RefreshPublicGood fetches the current
+// root through TUF and is the only network access in this package.
+//
+// # What is checked
+//
+// Under the default profile every bundle needs a verified transparency log
+// entry (inclusion proof with a signed checkpoint, or a signed entry
+// timestamp for v0.1), a certificate needs a verified SCT, every RFC 3161
+// timestamp present must verify, and at least one observer timestamp is
+// required; the certificate must chain to a trusted Fulcio CA at every
+// verified time. The artifact digest must match the message digest (message
+// signatures) or a statement subject (attestations).
+//
+// # What is NOT checked
+//
+// Revocation (Sigstore has none), freshness of the embedded root (refresh it
+// with RefreshPublicGood), the content of predicates beyond the predicate
+// type and the SLSA fields a policy names, and Ed25519 message signatures
+// given only a digest (they need the artifact bytes; sigstore-go refuses).
+// A bundle's own certificate chain is never a trust anchor: bundles that
+// include a self-signed root are rejected.
+package verify

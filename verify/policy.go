@@ -1,0 +1,392 @@
+package verify
+
+import (
+	"crypto"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+)
+
+// GitHubActionsIssuer is the OIDC issuer of GitHub Actions workflow tokens.
+const GitHubActionsIssuer = "https://token.actions.githubusercontent.com"
+
+// Match matches one string. Exactly one of Exact and Regexp must be set.
+// Regexp is RE2 syntax and must match the whole value (it is anchored).
+// IgnoreCase makes Exact case-insensitive (for repository URIs, whose
+// owner and name GitHub treats case-insensitively).
+type Match struct {
+	Exact      string `json:"exact,omitempty"`
+	Regexp     string `json:"regexp,omitempty"`
+	IgnoreCase bool   `json:"ignoreCase,omitempty"`
+}
+
+// Exact returns a Match for exactly s.
+func Exact(s string) Match { return Match{Exact: s} }
+
+// Regexp returns a Match for the anchored RE2 expression expr.
+func Regexp(expr string) Match { return Match{Regexp: expr} }
+
+func (m Match) isZero() bool { return m == Match{} }
+
+func (m Match) String() string {
+	switch {
+	case m.Regexp != "":
+		return "~" + m.Regexp
+	case m.IgnoreCase:
+		return fmt.Sprintf("%q (case-insensitive)", m.Exact)
+	default:
+		return fmt.Sprintf("%q", m.Exact)
+	}
+}
+
+// compiledMatch is a validated Match.
+type compiledMatch struct {
+	m  Match
+	re *regexp.Regexp
+}
+
+func (m Match) compile(field string) (compiledMatch, error) {
+	switch {
+	case m.Exact != "" && m.Regexp != "":
+		return compiledMatch{}, fmt.Errorf("%s: both exact and regexp set", field)
+	case m.Exact == "" && m.Regexp == "":
+		return compiledMatch{}, fmt.Errorf("%s: empty match", field)
+	case m.Regexp != "":
+		if m.IgnoreCase {
+			return compiledMatch{}, fmt.Errorf("%s: ignoreCase applies to exact matches only (use (?i) in the regexp)", field)
+		}
+		re, err := regexp.Compile(`^(?:` + m.Regexp + `)$`)
+		if err != nil {
+			return compiledMatch{}, fmt.Errorf("%s: %w", field, err)
+		}
+		return compiledMatch{m: m, re: re}, nil
+	}
+	return compiledMatch{m: m}, nil
+}
+
+func (c compiledMatch) match(s string) bool {
+	switch {
+	case c.re != nil:
+		return c.re.MatchString(s)
+	case c.m.IgnoreCase:
+		return strings.EqualFold(c.m.Exact, s)
+	default:
+		return c.m.Exact == s
+	}
+}
+
+// Identity is one acceptable signer identity of a Fulcio certificate. All
+// set fields must match. Issuer and SAN are required.
+type Identity struct {
+	// Issuer matches the OIDC issuer recorded in the certificate.
+	Issuer Match `json:"issuer"`
+	// SAN matches the subject alternative name (email, URI, ...).
+	SAN Match `json:"san"`
+	// Extensions matches Fulcio certificate extensions by their JSON name
+	// in sigstore-go's certificate.Extensions: sourceRepositoryURI,
+	// sourceRepositoryRef, sourceRepositoryDigest, runnerEnvironment,
+	// buildSignerURI, buildSignerDigest, buildConfigURI, buildTrigger,
+	// sourceRepositoryOwnerURI, runInvocationURI, ... Unknown names are a
+	// policy error.
+	Extensions map[string]Match `json:"extensions,omitempty"`
+}
+
+func (id Identity) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "issuer=%s san=%s", id.Issuer, id.SAN)
+	for _, k := range sortedKeys(id.Extensions) {
+		fmt.Fprintf(&b, " %s=%s", k, id.Extensions[k])
+	}
+	return b.String()
+}
+
+// extensionFields maps the JSON names of certificate.Extensions to field
+// indexes.
+var extensionFields = func() map[string]int {
+	m := map[string]int{}
+	t := reflect.TypeOf(certificate.Extensions{})
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && t.Field(i).Type.Kind() == reflect.String {
+			m[name] = i
+		}
+	}
+	return m
+}()
+
+func extensionValue(ext certificate.Extensions, name string) string {
+	return reflect.ValueOf(ext).Field(extensionFields[name]).String()
+}
+
+type compiledIdentity struct {
+	id     Identity
+	issuer compiledMatch
+	san    compiledMatch
+	exts   []string
+	ext    map[string]compiledMatch
+}
+
+func (id Identity) compile(i int) (*compiledIdentity, error) {
+	c := &compiledIdentity{id: id, ext: map[string]compiledMatch{}}
+	var err error
+	if c.issuer, err = id.Issuer.compile(fmt.Sprintf("identities[%d].issuer", i)); err != nil {
+		return nil, err
+	}
+	if c.san, err = id.SAN.compile(fmt.Sprintf("identities[%d].san", i)); err != nil {
+		return nil, err
+	}
+	for _, k := range sortedKeys(id.Extensions) {
+		if _, ok := extensionFields[k]; !ok || k == "issuer" {
+			return nil, fmt.Errorf("identities[%d].extensions: unknown extension %q", i, k)
+		}
+		m, err := id.Extensions[k].compile(fmt.Sprintf("identities[%d].extensions.%s", i, k))
+		if err != nil {
+			return nil, err
+		}
+		c.ext[k] = m
+		c.exts = append(c.exts, k)
+	}
+	return c, nil
+}
+
+// mismatch returns nil when the certificate matches.
+func (c *compiledIdentity) mismatch(i int, cert *Certificate) *IdentityMismatch {
+	mm := func(field string, want Match, got string) *IdentityMismatch {
+		return &IdentityMismatch{Index: i, Identity: c.id.String(), Field: field, Want: want.String(), Got: got}
+	}
+	if !c.issuer.match(cert.Issuer) {
+		return mm("issuer", c.id.Issuer, cert.Issuer)
+	}
+	if !c.san.match(cert.SAN) {
+		return mm("san", c.id.SAN, cert.SAN)
+	}
+	for _, k := range c.exts {
+		got := extensionValue(cert.Extensions, k)
+		if !c.ext[k].match(got) {
+			return mm(k, c.id.Extensions[k], got)
+		}
+	}
+	return nil
+}
+
+// GitHubWorkflowIdentity returns the identity of a GitHub Actions workflow:
+// repository "owner/name", workflow path ".github/workflows/release.yml",
+// and ref, a git ref pattern in which '*' matches any characters (e.g.
+// "refs/tags/v*" or "refs/heads/main"; other characters are literal). The
+// SAN must be
+// https://github.com/OWNER/NAME/WORKFLOW@REF, the issuer GitHub Actions',
+// the source repository URI must equal https://github.com/OWNER/NAME
+// (case-insensitively) and the workflow must have run on a GitHub-hosted
+// runner (runnerEnvironment "github-hosted"); delete
+// Extensions["runnerEnvironment"] to allow self-hosted runners.
+func GitHubWorkflowIdentity(repository, workflowPath, ref string) Identity {
+	repo := strings.Trim(repository, "/")
+	wf := strings.TrimPrefix(workflowPath, "/")
+	san := `https://github\.com/` + globToRegexp(repo, true) + `/` + globToRegexp(wf, false) + `@` + globToRegexp(ref, false)
+	return Identity{
+		Issuer: Exact(GitHubActionsIssuer),
+		SAN:    Regexp(san),
+		Extensions: map[string]Match{
+			"sourceRepositoryURI": {Exact: "https://github.com/" + repo, IgnoreCase: true},
+			"runnerEnvironment":   Exact("github-hosted"),
+		},
+	}
+}
+
+// globToRegexp quotes s, turning '*' into ".*"; caseless adds (?i).
+func globToRegexp(s string, caseless bool) string {
+	parts := strings.Split(s, "*")
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	out := strings.Join(parts, ".*")
+	if caseless {
+		out = "(?i:" + out + ")"
+	}
+	return out
+}
+
+// Predicate type URIs and the short names ParsePredicateType accepts.
+var predicateShortNames = map[string]string{
+	"slsaprovenance":   "https://slsa.dev/provenance/v0.2",
+	"slsaprovenance02": "https://slsa.dev/provenance/v0.2",
+	"slsaprovenance1":  "https://slsa.dev/provenance/v1",
+	"cyclonedx":        "https://cyclonedx.org/bom",
+	"spdxjson":         "https://spdx.dev/Document",
+	"spdx":             "https://spdx.dev/Document",
+	"vuln":             "https://cosign.sigstore.dev/attestation/vuln/v1",
+	"openvex":          "https://openvex.dev/ns",
+	"link":             "https://in-toto.io/attestation/link/v0.3",
+	"release":          "https://in-toto.io/attestation/release/v0.1",
+	"custom":           "https://cosign.sigstore.dev/attestation/v1",
+}
+
+// PredicateSLSAProvenanceV1 is the SLSA provenance v1 predicate type.
+const PredicateSLSAProvenanceV1 = "https://slsa.dev/provenance/v1"
+
+// ParsePredicateType resolves a predicate type given as a full URI or a
+// short name (slsaprovenance1, slsaprovenance (v0.2), cyclonedx, spdxjson,
+// spdx, vuln, openvex, link, release, custom).
+func ParsePredicateType(s string) (string, error) {
+	if u, ok := predicateShortNames[strings.ToLower(s)]; ok {
+		return u, nil
+	}
+	if strings.Contains(s, "://") {
+		return s, nil
+	}
+	return "", fmt.Errorf("verify: %w: unknown predicate type %q", ErrPolicy, s)
+}
+
+// SLSAPolicy constrains a SLSA provenance v1 predicate. Set fields must
+// match: BuilderID is runDetails.builder.id; BuildType is
+// buildDefinition.buildType; SourceRepository and Ref are read from
+// buildDefinition.externalParameters.workflow.{repository,ref} (GitHub's
+// buildType) or resolvedDependencies[0].uri ("git+URL@REF").
+type SLSAPolicy struct {
+	BuilderID        Match `json:"builderId"`
+	BuildType        Match `json:"buildType"`
+	SourceRepository Match `json:"sourceRepository"`
+	Ref              Match `json:"ref"`
+}
+
+// AttestationPolicy constrains the in-toto statement of a DSSE bundle. The
+// statement's subjects must include the artifact's digest (always checked).
+type AttestationPolicy struct {
+	// PredicateType is required: a full URI or a short name (see
+	// ParsePredicateType).
+	PredicateType string `json:"predicateType"`
+	// SLSA, if non-nil, requires a SLSA provenance v1 predicate matching it.
+	SLSA *SLSAPolicy `json:"slsa,omitempty"`
+}
+
+// Policy says who must have signed and, for attestations, what must have
+// been attested. Identities and PublicKeys are OR-ed: a bundle signed with a
+// certificate must match one Identity, a bundle signed with a key must
+// verify with one of PublicKeys. A policy with neither is an error.
+type Policy struct {
+	Identities []Identity `json:"identities,omitempty"`
+	// PublicKeys are trusted signing keys (managed keys, KMS keys) for
+	// bundles whose verification material is a public key.
+	PublicKeys []crypto.PublicKey `json:"-"`
+	// Attestation, if non-nil, requires a DSSE in-toto attestation
+	// satisfying it. If nil, both message signatures and attestations are
+	// accepted (an attestation's subject must still match the artifact).
+	Attestation *AttestationPolicy `json:"attestation,omitempty"`
+}
+
+type compiledPolicy struct {
+	p             Policy
+	ids           []*compiledIdentity
+	predicateType string
+	slsa          map[string]compiledMatch
+}
+
+func (p Policy) compile() (*compiledPolicy, error) {
+	bad := func(err error) (*compiledPolicy, error) { return nil, fail(CheckPolicy, ErrPolicy, err) }
+	if len(p.Identities) == 0 && len(p.PublicKeys) == 0 {
+		return bad(fmt.Errorf("empty policy: no identities and no public keys"))
+	}
+	c := &compiledPolicy{p: p}
+	for i, id := range p.Identities {
+		ci, err := id.compile(i)
+		if err != nil {
+			return bad(err)
+		}
+		c.ids = append(c.ids, ci)
+	}
+	for i, k := range p.PublicKeys {
+		if k == nil {
+			return bad(fmt.Errorf("publicKeys[%d]: nil key", i))
+		}
+		if _, ok := k.(interface{ Equal(crypto.PublicKey) bool }); !ok {
+			return bad(fmt.Errorf("publicKeys[%d]: unsupported key type %T", i, k))
+		}
+	}
+	if a := p.Attestation; a != nil {
+		if a.PredicateType == "" {
+			return bad(fmt.Errorf("attestation: predicate type required"))
+		}
+		pt, err := ParsePredicateType(a.PredicateType)
+		if err != nil {
+			return bad(err)
+		}
+		c.predicateType = pt
+		if a.SLSA != nil {
+			if pt != PredicateSLSAProvenanceV1 {
+				return bad(fmt.Errorf("attestation: SLSA checks need predicate type %s, not %s", PredicateSLSAProvenanceV1, pt))
+			}
+			c.slsa = map[string]compiledMatch{}
+			for name, m := range map[string]Match{"builderId": a.SLSA.BuilderID, "buildType": a.SLSA.BuildType, "sourceRepository": a.SLSA.SourceRepository, "ref": a.SLSA.Ref} {
+				if m.isZero() {
+					continue
+				}
+				cm, err := m.compile("attestation.slsa." + name)
+				if err != nil {
+					return bad(err)
+				}
+				c.slsa[name] = cm
+			}
+			if len(c.slsa) == 0 {
+				return bad(fmt.Errorf("attestation.slsa: no fields set"))
+			}
+		}
+	}
+	return c, nil
+}
+
+// slsaProvenance is the subset of SLSA provenance v1 the policy reads.
+type slsaProvenance struct {
+	BuildDefinition struct {
+		BuildType          string `json:"buildType"`
+		ExternalParameters struct {
+			Workflow struct {
+				Ref        string `json:"ref"`
+				Repository string `json:"repository"`
+				Path       string `json:"path"`
+			} `json:"workflow"`
+		} `json:"externalParameters"`
+		ResolvedDependencies []struct {
+			URI string `json:"uri"`
+		} `json:"resolvedDependencies"`
+	} `json:"buildDefinition"`
+	RunDetails struct {
+		Builder struct {
+			ID string `json:"id"`
+		} `json:"builder"`
+	} `json:"runDetails"`
+}
+
+func (c *compiledPolicy) checkSLSA(predicate json.RawMessage) error {
+	var p slsaProvenance
+	if err := json.Unmarshal(predicate, &p); err != nil {
+		return fmt.Errorf("slsa provenance v1 predicate: %w", err)
+	}
+	repo, ref := p.BuildDefinition.ExternalParameters.Workflow.Repository, p.BuildDefinition.ExternalParameters.Workflow.Ref
+	if (repo == "" || ref == "") && len(p.BuildDefinition.ResolvedDependencies) > 0 {
+		u := strings.TrimPrefix(p.BuildDefinition.ResolvedDependencies[0].URI, "git+")
+		if r, f, ok := strings.Cut(u, "@"); ok {
+			if repo == "" {
+				repo = r
+			}
+			if ref == "" {
+				ref = f
+			}
+		}
+	}
+	got := map[string]string{
+		"builderId":        p.RunDetails.Builder.ID,
+		"buildType":        p.BuildDefinition.BuildType,
+		"sourceRepository": repo,
+		"ref":              ref,
+	}
+	for _, name := range sortedKeys(c.slsa) {
+		if !c.slsa[name].match(got[name]) {
+			return fmt.Errorf("slsa %s: want %s, got %q", name, c.slsa[name].m, got[name])
+		}
+	}
+	return nil
+}

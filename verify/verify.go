@@ -1,0 +1,376 @@
+package verify
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/signature"
+)
+
+// InTotoPayloadType is the DSSE payload type of in-toto statements.
+const InTotoPayloadType = "application/vnd.in-toto+json"
+
+// Options configures a Verifier. The zero value verifies against the
+// embedded public-good trusted root with the strictest settings.
+type Options struct {
+	// TrustedRoot is the trust material; nil means PublicGood().
+	TrustedRoot *TrustedRoot
+}
+
+// Verifier verifies bundles against one trusted root. It is safe for
+// concurrent use; reuse one Verifier for many bundles.
+type Verifier struct {
+	trust *TrustedRoot
+}
+
+// New returns a Verifier for opts.
+func New(opts Options) (*Verifier, error) {
+	t := opts.TrustedRoot
+	if t == nil {
+		var err error
+		if t, err = PublicGood(); err != nil {
+			return nil, err
+		}
+	}
+	return &Verifier{trust: t}, nil
+}
+
+// Verify parses one bundle (JSON, any supported version) and verifies it
+// against artifact and policy under opts. It is the one-call entry point;
+// use New and (*Verifier).Verify to verify many bundles.
+func Verify(ctx context.Context, bundleJSON []byte, artifact Artifact, policy Policy, opts Options) (*Result, error) {
+	v, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	b, err := ParseBundle(bundleJSON)
+	if err != nil {
+		return nil, err
+	}
+	return v.Verify(ctx, b, artifact, policy)
+}
+
+// Verify verifies b against artifact and policy. On failure it returns an
+// *Error naming the failed check. The checks run in this order: policy,
+// bundle shape, artifact digest (message signatures), transparency log,
+// timestamps, certificate chain and SCT, signature and artifact, identity
+// or key, predicate.
+func (v *Verifier) Verify(ctx context.Context, b *Bundle, artifact Artifact, policy Policy) (*Result, error) {
+	cp, err := policy.compile()
+	if err != nil {
+		return nil, err
+	}
+	if b == nil || b.b == nil {
+		return nil, failf(CheckBundle, ErrBundle, "nil bundle")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fail(CheckPolicy, ErrVerification, err)
+	}
+	return v.verify(ctx, b, artifact, cp)
+}
+
+func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp *compiledPolicy) (*Result, error) {
+	sb := b.b
+	// Bundle shape and the artifact digest it needs.
+	alg := "sha256"
+	msg := sb.GetMessageSignature()
+	env := sb.GetDsseEnvelope()
+	switch {
+	case msg != nil:
+		if cp.p.Attestation != nil {
+			return nil, failf(CheckPredicate, ErrPredicate, "policy requires an attestation; bundle holds a message signature")
+		}
+		if md := msg.GetMessageDigest(); md != nil {
+			a, ok := hashAlgs[md.GetAlgorithm()]
+			if !ok {
+				return nil, failf(CheckBundle, ErrBundle, "unsupported message digest algorithm %s", md.GetAlgorithm())
+			}
+			alg = a
+		}
+	case env != nil:
+		if env.GetPayloadType() != InTotoPayloadType && cp.p.Attestation != nil {
+			return nil, failf(CheckPredicate, ErrPredicate, "payload type %q is not an in-toto statement", env.GetPayloadType())
+		}
+	}
+	d, err := artifact.resolve(alg)
+	if err != nil {
+		return nil, err
+	}
+	if msg != nil && msg.GetMessageDigest() != nil && !bytesEqual(msg.GetMessageDigest().GetDigest(), d.sum) {
+		return nil, failf(CheckArtifact, ErrArtifact, "artifact %s does not match the bundle's message digest %s:%s", d, alg, hex.EncodeToString(msg.GetMessageDigest().GetDigest()))
+	}
+
+	vc, err := sb.VerificationContent()
+	if err != nil {
+		return nil, fail(CheckBundle, ErrBundle, err)
+	}
+	keyed := vc.Certificate() == nil
+	opts, err := v.sgOptions(sb, keyed)
+	if err != nil {
+		return nil, err
+	}
+	artOpt := sgverify.WithArtifactDigest(d.alg, d.sum)
+
+	var (
+		sgres    *sgverify.VerificationResult
+		keyIndex = -1
+	)
+	if !keyed {
+		if len(cp.ids) == 0 {
+			return nil, failf(CheckIdentity, ErrIdentity, "bundle is signed with a certificate; the policy accepts only public keys")
+		}
+		sv, err := sgverify.NewVerifier(v.trust.material, opts...)
+		if err != nil {
+			return nil, fail(CheckPolicy, ErrPolicy, err)
+		}
+		sgres, err = sv.Verify(sb, sgverify.NewPolicy(artOpt, sgverify.WithoutIdentitiesUnsafe()))
+		if err != nil {
+			return nil, classify(err, false)
+		}
+	} else {
+		if len(cp.p.PublicKeys) == 0 {
+			return nil, failf(CheckIdentity, ErrIdentity, "bundle is signed with a public key; the policy accepts only certificate identities")
+		}
+		var best *Error
+		var mismatches []IdentityMismatch
+		for i, k := range cp.p.PublicKeys {
+			if err := ctx.Err(); err != nil {
+				return nil, fail(CheckSignature, ErrVerification, err)
+			}
+			tm, err := keyMaterial(k)
+			if err != nil {
+				return nil, fail(CheckPolicy, ErrPolicy, fmt.Errorf("publicKeys[%d]: %w", i, err))
+			}
+			sv, err := sgverify.NewVerifier(root.TrustedMaterialCollection{tm, v.trust.material}, opts...)
+			if err != nil {
+				return nil, fail(CheckPolicy, ErrPolicy, err)
+			}
+			res, err := sv.Verify(sb, sgverify.NewPolicy(artOpt, sgverify.WithKey()))
+			if err == nil {
+				sgres, keyIndex = res, i
+				break
+			}
+			e := classify(err, true)
+			if e.Check == CheckIdentity {
+				mismatches = append(mismatches, IdentityMismatch{Index: i, Identity: fmt.Sprintf("public key %d (%T)", i, k), Field: "key", Want: "a signature by this key", Got: e.Err.Error()})
+			} else if best == nil {
+				best = e
+			}
+		}
+		if sgres == nil {
+			if best != nil {
+				return nil, best
+			}
+			e := failf(CheckIdentity, ErrIdentity, "bundle not signed by any of the policy's %d public keys", len(cp.p.PublicKeys))
+			e.Mismatches = mismatches
+			return nil, e
+		}
+	}
+
+	res := &Result{
+		MediaType:   sb.MediaType,
+		TrustedRoot: v.trust.source,
+		Artifact:    d.String(),
+		Identity:    -1,
+		PublicKey:   keyIndex,
+	}
+	for _, ts := range sgres.VerifiedTimestamps {
+		kind := "tsa"
+		if ts.Type == "Tlog" {
+			kind = "tlog"
+		}
+		res.Timestamps = append(res.Timestamps, Timestamp{Kind: kind, URI: ts.URI, Time: ts.Timestamp.UTC()})
+	}
+	for _, e := range sb.GetVerificationMaterial().GetTlogEntries() {
+		le := LogEntry{
+			LogID:          hex.EncodeToString(e.GetLogId().GetKeyId()),
+			LogIndex:       e.GetLogIndex(),
+			Kind:           e.GetKindVersion().GetKind(),
+			Version:        e.GetKindVersion().GetVersion(),
+			InclusionProof: e.GetInclusionProof() != nil,
+			Promise:        e.GetInclusionPromise() != nil,
+		}
+		if t := e.GetIntegratedTime(); t != 0 {
+			le.IntegratedTime = unixUTC(t)
+		}
+		res.LogEntries = append(res.LogEntries, le)
+	}
+
+	if !keyed {
+		cert := summarize(vc.Certificate(), sgres.Signature.Certificate)
+		res.Certificate = cert
+		var mismatches []IdentityMismatch
+		for i, id := range cp.ids {
+			if m := id.mismatch(i, cert); m != nil {
+				mismatches = append(mismatches, *m)
+				continue
+			}
+			res.Identity, res.IdentityString = i, id.id.String()
+			break
+		}
+		if res.Identity < 0 {
+			e := failf(CheckIdentity, ErrIdentity, "certificate identity %q (issuer %q) matches none of %d policy identities", cert.SAN, cert.Issuer, len(cp.ids))
+			e.Certificate, e.Mismatches = cert, mismatches
+			return nil, e
+		}
+	}
+
+	if env != nil && env.GetPayloadType() == InTotoPayloadType {
+		st, err := parseStatement(env.GetPayload())
+		if err != nil {
+			return nil, fail(CheckPredicate, ErrPredicate, err)
+		}
+		res.Statement = st
+	}
+	if cp.p.Attestation != nil {
+		st := res.Statement
+		if st == nil {
+			return nil, failf(CheckPredicate, ErrPredicate, "no in-toto statement")
+		}
+		if st.PredicateType != cp.predicateType {
+			return nil, failf(CheckPredicate, ErrPredicate, "predicate type %q, policy requires %q", st.PredicateType, cp.predicateType)
+		}
+		if cp.slsa != nil {
+			if err := cp.checkSLSA(st.Predicate); err != nil {
+				return nil, fail(CheckPredicate, ErrPredicate, err)
+			}
+		}
+	}
+	return res, nil
+}
+
+var hashAlgs = map[protocommon.HashAlgorithm]string{
+	protocommon.HashAlgorithm_SHA2_256: "sha256",
+	protocommon.HashAlgorithm_SHA2_384: "sha384",
+	protocommon.HashAlgorithm_SHA2_512: "sha512",
+}
+
+// sgOptions derives sigstore-go's verifier options from the trust profile
+// and the bundle: every timestamp and log entry present must verify, and at
+// least one observer timestamp is always required.
+func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) ([]sgverify.VerifierOption, error) {
+	ts, err := b.Timestamps()
+	if err != nil {
+		return nil, fail(CheckBundle, ErrBundle, err)
+	}
+	var o []sgverify.VerifierOption
+	promise := false
+	switch v.trust.profile {
+	case ProfileTransparencyLog:
+		o = append(o, sgverify.WithTransparencyLog(1))
+		if !keyed {
+			o = append(o, sgverify.WithSignedCertificateTimestamps(1))
+		}
+		promise = b.HasInclusionPromise()
+		if promise {
+			o = append(o, sgverify.WithIntegratedTimestamps(1))
+		}
+	case ProfileTimestampOnly:
+		if len(ts) == 0 {
+			return nil, failf(CheckTimestamp, ErrTimestamp, "trusted root profile %s requires an RFC 3161 timestamp; bundle has none", v.trust.profile)
+		}
+	}
+	switch {
+	case len(ts) > 0:
+		o = append(o, sgverify.WithSignedTimestamps(len(ts)))
+	case !promise:
+		o = append(o, sgverify.WithObserverTimestamps(1))
+	}
+	return o, nil
+}
+
+// keyMaterial trusts k for any key hint, at any time.
+func keyMaterial(k crypto.PublicKey) (root.TrustedMaterial, error) {
+	sv, err := signature.LoadDefaultVerifier(k)
+	if err != nil {
+		return nil, err
+	}
+	ek := root.NewExpiringKey(sv, zeroTime, zeroTime)
+	return root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) { return ek, nil }), nil
+}
+
+func summarize(c *x509.Certificate, s *certificate.Summary) *Certificate {
+	out := &Certificate{NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC()}
+	if s != nil {
+		out.SAN, out.Issuer, out.CA, out.Extensions = s.SubjectAlternativeName, s.Extensions.Issuer, s.CertificateIssuer, s.Extensions
+	}
+	return out
+}
+
+// parseStatement decodes a verified in-toto statement payload.
+func parseStatement(payload []byte) (*Statement, error) {
+	var st Statement
+	if err := json.Unmarshal(payload, &st); err != nil {
+		return nil, fmt.Errorf("in-toto statement: %w", err)
+	}
+	if st.Type != "https://in-toto.io/Statement/v1" && st.Type != "https://in-toto.io/Statement/v0.1" {
+		return nil, fmt.Errorf("in-toto statement: unsupported _type %q", st.Type)
+	}
+	if st.PredicateType == "" {
+		return nil, errors.New("in-toto statement: empty predicateType")
+	}
+	return &st, nil
+}
+
+// classify maps an error from sigstore-go's Verifier.Verify to the check
+// that failed. sigstore-go v1.3.0 runs, in order: log inclusion, observer
+// timestamps, verification content, certificate chain at each verified
+// time, SCTs, signature (with artifact), statement; its errors are wrapped
+// with a fixed prefix per stage, which is what is matched here.
+func classify(err error, keyed bool) *Error {
+	msg := err.Error()
+	has := func(s string) bool { return strings.Contains(msg, s) }
+	switch {
+	case strings.HasPrefix(msg, "failed to build policy"):
+		return fail(CheckPolicy, ErrPolicy, err)
+	case strings.HasPrefix(msg, "failed to verify log inclusion"):
+		switch {
+		case has("integrated time outside certificate validity"):
+			return fail(CheckCertificate, ErrCertificate, err)
+		case keyed && has("transparency log certificate does not match"):
+			return fail(CheckIdentity, ErrIdentity, err)
+		}
+		return fail(CheckTransparencyLog, ErrTransparencyLog, err)
+	case strings.HasPrefix(msg, "failed to verify timestamps"):
+		return fail(CheckTimestamp, ErrTimestamp, err)
+	case strings.HasPrefix(msg, "failed to fetch verification content"),
+		strings.HasPrefix(msg, "failed to fetch signature content"),
+		strings.HasPrefix(msg, "failed to fetch entity version"):
+		return fail(CheckBundle, ErrBundle, err)
+	case has("expected key signature, not certificate"),
+		has("can't verify certificate identities"):
+		return fail(CheckIdentity, ErrIdentity, err)
+	case strings.HasPrefix(msg, "failed to summarize certificate"),
+		strings.HasPrefix(msg, "failed to verify leaf certificate"),
+		has("must provide timestamp to verify certificate"):
+		return fail(CheckCertificate, ErrCertificate, err)
+	case strings.HasPrefix(msg, "failed to verify signed certificate timestamp"),
+		has("SCTs required"):
+		return fail(CheckCertificate, ErrSCT, err)
+	case has("signature time outside of public key validity window"):
+		return fail(CheckTimestamp, ErrTimestamp, err)
+	case strings.HasPrefix(msg, "failed to get signature verifier"):
+		return fail(CheckSignature, ErrSignature, err)
+	case strings.HasPrefix(msg, "failed to verify signature"):
+		if has("does not match digest") || has("does not match message digest") ||
+			has("digests in statement") || has("any digest in statement") ||
+			has("no matching artifact hash algorithm") || has("can only be verified with artifacts") {
+			return fail(CheckArtifact, ErrArtifact, err)
+		}
+		return fail(CheckSignature, ErrSignature, err)
+	case strings.HasPrefix(msg, "failed to fetch envelope statement"):
+		return fail(CheckPredicate, ErrPredicate, err)
+	}
+	return fail(CheckSignature, ErrVerification, err)
+}
