@@ -66,12 +66,16 @@ func SourceDateEpoch() (time.Time, bool, error) {
 
 // FromComponents builds a document from a subject and its components
 // and dependency edges (IDs as in Component.Ref), stamped with
-// opts.Now. The slices are copied. It returns the Validate error, if any.
+// opts.Now. The slices are copied and empty IDs set to Ref(). It returns the Validate error, if any.
 func FromComponents(subject Component, components []Component, deps []Dependency, opts Options) (*Document, error) {
 	doc := &Document{
 		Created:    opts.now().UTC(),
 		Subject:    subject,
 		Components: slices.Clone(components),
+	}
+	doc.Subject.ID = doc.Subject.Ref()
+	for i := range doc.Components {
+		doc.Components[i].ID = doc.Components[i].Ref()
 	}
 	for _, d := range deps {
 		doc.Dependencies = append(doc.Dependencies, Dependency{Ref: d.Ref, DependsOn: slices.Clone(d.DependsOn)})
@@ -195,6 +199,9 @@ func FromModule(ctx context.Context, dir string, opts Options) (*Document, error
 				return nil, &Error{Check: CheckSize, Path: "go mod graph", Err: ErrTooLarge}
 			}
 		}
+	}
+	for i := range doc.Components {
+		doc.Components[i].ID = doc.Components[i].Ref()
 	}
 	sortComponents(doc.Components)
 	doc.Dependencies = dependencyList(doc, deps)
@@ -469,6 +476,9 @@ func fromBuildInfo(bi *debug.BuildInfo, name, sha string, created time.Time, opt
 	}
 	sortComponents(doc.Components)
 	var on []string
+	for i := range doc.Components {
+		doc.Components[i].ID = doc.Components[i].Ref()
+	}
 	for i := range doc.Components {
 		on = append(on, doc.Components[i].Ref())
 	}

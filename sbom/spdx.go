@@ -87,10 +87,12 @@ func EncodeSPDX(doc *Document) ([]byte, error) {
 	refs := map[string]bool{}
 	add := func(c *Component) {
 		ref := c.Ref()
-		base := idSafe(strings.TrimPrefix(ref, "pkg:"))
-		id := common.ElementID("Package-" + base)
+		id := spdxElementID(ref)
+		if strings.HasPrefix(ref, "SPDXRef-") && spdxElementRE.MatchString(ref) {
+			id = common.ElementID(strings.TrimPrefix(ref, "SPDXRef-"))
+		}
 		for i := 2; used[id]; i++ {
-			id = common.ElementID(fmt.Sprintf("Package-%s-%d", base, i))
+			id = common.ElementID(fmt.Sprintf("%s-%d", spdxElementID(ref), i))
 		}
 		used[id] = true
 		ids[ref] = id
@@ -130,6 +132,12 @@ func EncodeSPDX(doc *Document) ([]byte, error) {
 		return nil, fmt.Errorf("sbom: encoding spdx: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// spdxElementID derives a package's SPDXID (without "SPDXRef-") from its
+// component ID.
+func spdxElementID(ref string) common.ElementID {
+	return common.ElementID("Package-" + idSafe(strings.TrimPrefix(ref, "pkg:")))
 }
 
 func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
@@ -193,7 +201,8 @@ var spdxDependencyRels = map[string]bool{
 // DecodeSPDX reads an SPDX 2.1, 2.2 or 2.3 JSON document into the model.
 // The first package the document DESCRIBES becomes the Subject (other
 // described packages become components); each package's purl becomes
-// its PURL and its ID (the SPDXID when it has no purl or shares it);
+// its PURL, and its ID is "SPDXRef-..." (the SPDXID) unless the SPDXID
+// is the one EncodeSPDX derives from the purl, in which case it is the purl;
 // DEPENDS_ON and *DEPENDENCY_OF relationships between packages become
 // Dependencies; licenseDeclared (else licenseConcluded), when not
 // NOASSERTION or NONE, becomes Licenses. Files and snippets are ignored.
@@ -249,7 +258,7 @@ func DecodeSPDX(data []byte) (*Document, error) {
 			continue
 		}
 		c := fromSPDXPackage(p)
-		if c.PURL != "" && purlCount[c.PURL] == 1 {
+		if c.PURL != "" && purlCount[c.PURL] == 1 && p.PackageSPDXIdentifier == spdxElementID(c.PURL) {
 			c.ID = c.PURL
 		} else {
 			c.ID = common.RenderElementID(p.PackageSPDXIdentifier)
