@@ -569,7 +569,9 @@ func TestCheckJSON(t *testing.T) {
 		{"spdx $schema", spdxJSON, func(m map[string]any) { m["$schema"] = "https://example.com" }},
 		{"spdx null creators", spdxJSON, func(m map[string]any) { at(m, "creationInfo").(map[string]any)["creators"] = nil }},
 		{"spdx files inside package", spdxJSON, func(m map[string]any) { at(m, "packages", 0).(map[string]any)["files"] = []any{} }},
-		{"spdx OPERATING-SYSTEM", spdxJSON, func(m map[string]any) { at(m, "packages", 0).(map[string]any)["primaryPackagePurpose"] = "OPERATING-SYSTEM" }},
+		{"spdx OPERATING-SYSTEM", spdxJSON, func(m map[string]any) {
+			at(m, "packages", 0).(map[string]any)["primaryPackagePurpose"] = "OPERATING-SYSTEM"
+		}},
 	} {
 		t.Run("schema/"+tc.name, func(t *testing.T) {
 			if err := sbom.SchemaValidate(mutate(t, tc.base, tc.edit)); err == nil {
