@@ -453,8 +453,17 @@ func (c *canon) unescape(i int) (rune, int, error) {
 		case r < 0xD800 || r > 0xDFFF:
 			return r, 6, nil
 		case r <= 0xDBFF: // high surrogate: a low one must follow
-			if len(in) >= i+12 && in[i+6] == '\\' && in[i+7] == 'u' {
-				if lo, ok := hex4(in[i+8:]); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+			if i+6 >= len(in) || in[i+6] == '\\' && i+7 >= len(in) {
+				c.pos = len(in)
+				return 0, 0, c.syntax(ErrNotJSON, "unterminated string")
+			}
+			if in[i+6] == '\\' && i+7 < len(in) && in[i+7] == 'u' {
+				lo, ok := hex4(in[i+8:])
+				if !ok {
+					c.pos = i + 6
+					return 0, 0, c.syntax(ErrNotJSON, "invalid \\uXXXX escape")
+				}
+				if lo >= 0xDC00 && lo <= 0xDFFF {
 					return 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00), 12, nil
 				}
 			}

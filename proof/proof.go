@@ -1,7 +1,6 @@
 package proof
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -156,6 +155,9 @@ func mac(key, body []byte) []byte {
 	return m.Sum(nil)
 }
 
+// hmacEqual compares MACs in constant time.
+func hmacEqual(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
+
 // Verify verifies a proof record with the HMAC key (raw bytes) and the
 // zero VerifyOptions. See [VerifyWithOptions].
 func Verify(record, key []byte) (*Verified, error) {
@@ -200,7 +202,7 @@ func VerifyWithOptions(rec, key []byte, opts VerifyOptions) (*Verified, error) {
 	}
 	var sig [sha256.Size]byte
 	hex.Decode(sig[:], sigHex)
-	if subtle.ConstantTimeCompare(mac(key, r.body), sig[:]) != 1 {
+	if !hmacEqual(mac(key, r.body), sig[:]) {
 		e := newErr(CheckSignature, ErrSignatureMismatch, "")
 		e.Field = "signature"
 		return nil, e
@@ -223,44 +225,65 @@ func VerifyWithOptions(rec, key []byte, opts VerifyOptions) (*Verified, error) {
 	return v, nil
 }
 
-type wireAttestation struct {
-	Author    *string `json:"author"`
-	Algorithm *string `json:"algorithm"`
-	PublicKey *string `json:"public_key"`
-	Signature *string `json:"signature"`
-}
-
 func attErr(sentinel error, reason string) *Error {
 	e := newErr(CheckAttestation, sentinel, reason)
 	e.Field = "attestation"
 	return e
 }
 
+// strictObject decodes a JSON object, already validated by the
+// canonicalizer, with exact (case-sensitive) keys: exactly the keys listed
+// must be present. It returns nil when the shape differs.
+func strictObject(raw []byte, keys ...string) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &m) != nil || len(m) != len(keys) {
+		return nil
+	}
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return nil
+		}
+	}
+	return m
+}
+
+// jsonString decodes a JSON string value (not null, not another type).
+func jsonString(raw json.RawMessage) (string, bool) {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
 // decodeAttestation decodes the canonical attestation object strictly.
 func decodeAttestation(v []byte) (*Attestation, error) {
-	var w wireAttestation
-	d := json.NewDecoder(bytes.NewReader(v))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&w); err != nil {
-		return nil, attErr(ErrAttestationInvalid, "not an object of author, algorithm, public_key, signature strings")
+	m := strictObject(v, "author", "algorithm", "public_key", "signature")
+	if m == nil {
+		return nil, attErr(ErrAttestationInvalid, "want an object of exactly author, algorithm, public_key, signature")
 	}
-	if w.Author == nil || w.Algorithm == nil || w.PublicKey == nil || w.Signature == nil {
-		return nil, attErr(ErrAttestationInvalid, "missing author, algorithm, public_key or signature")
+	var f [4]string
+	for i, k := range []string{"author", "algorithm", "public_key", "signature"} {
+		var ok bool
+		if f[i], ok = jsonString(m[k]); !ok {
+			return nil, attErr(ErrAttestationInvalid, k+" is not a string")
+		}
 	}
-	if *w.Algorithm != "ed25519" {
+	author, alg := f[0], f[1]
+	if alg != "ed25519" {
 		e := attErr(ErrAttestationInvalid, "unsupported algorithm")
-		e.Got, e.Want = *w.Algorithm, "ed25519"
+		e.Got, e.Want = alg, "ed25519"
 		return nil, e
 	}
-	pub, ok := lowerHex(*w.PublicKey, ed25519.PublicKeySize)
+	pub, ok := lowerHex(f[2], ed25519.PublicKeySize)
 	if !ok {
 		return nil, attErr(ErrAttestationInvalid, "public_key is not 64 lowercase hex digits")
 	}
-	sig, ok := lowerHex(*w.Signature, ed25519.SignatureSize)
+	sig, ok := lowerHex(f[3], ed25519.SignatureSize)
 	if !ok {
 		return nil, attErr(ErrAttestationInvalid, "signature is not 128 lowercase hex digits")
 	}
-	return &Attestation{Author: *w.Author, Algorithm: *w.Algorithm, PublicKey: pub, Signature: sig}, nil
+	return &Attestation{Author: author, Algorithm: alg, PublicKey: pub, Signature: sig}, nil
 }
 
 func lowerHex(s string, n int) ([]byte, bool) {
