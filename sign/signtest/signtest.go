@@ -1,0 +1,240 @@
+package signtest
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore/pkg/signature"
+)
+
+// DefaultSeed is the seed used when Options.Seed is empty.
+const DefaultSeed = "chainproof signtest"
+
+// DefaultTime is the fixed clock used when Options.Now is nil:
+// 2026-01-01T00:00:00Z.
+var DefaultTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Host names the instance's parts carry in trust material. They are
+// reserved names (.invalid) and never resolved.
+const (
+	// LogOrigin is the Rekor v2 checkpoint origin; the log's baseUrl in
+	// the trusted root is https://LogOrigin.
+	LogOrigin = "rekor.signtest.invalid"
+	// DefaultIssuer is the OIDC issuer of Email identities.
+	DefaultIssuer = "https://oidc.signtest.invalid"
+	// GitHubIssuer is GitHub Actions' OIDC issuer.
+	GitHubIssuer = "https://token.actions.githubusercontent.com"
+)
+
+// certLifetime is the validity of issued leaf certificates (as Fulcio).
+const certLifetime = 10 * time.Minute
+
+// Options configure New. The zero value gives the default, fixed instance.
+type Options struct {
+	// Seed derives every key (CA, log, TSA, OIDC, leaf keys). Same seed,
+	// same keys, same trusted root.
+	Seed string
+	// Now is the clock: certificate validity, timestamps, token expiry.
+	// DefaultTime (fixed) when nil; pass time.Now for a live clock.
+	Now func() time.Time
+}
+
+// Sigstore is a deterministic in-process Sigstore instance: a Fulcio-like
+// CA (root and intermediate), a Rekor v2-like log, an RFC 3161 timestamp
+// authority and an OIDC issuer, all with keys derived from a seed. It is
+// safe for concurrent use; outputs depend on the order of calls, so
+// golden tests should mint in a fixed order from a fresh instance.
+type Sigstore struct {
+	seed string
+	now  func() time.Time
+
+	caKey, intKey, tsaRootKey, tsaKey, logKey, oidcKey *ecdsa.PrivateKey
+	caCert, intCert, tsaRootCert, tsaCert              *x509.Certificate
+	epoch                                              time.Time
+
+	mu     sync.Mutex
+	serial int64 // certificate and timestamp serials
+	leaves int64 // leaf key counter
+	log    [][]byte
+	tr     *root.TrustedRoot
+}
+
+// New creates an instance.
+func New(opts Options) (*Sigstore, error) {
+	s := &Sigstore{seed: opts.Seed, now: opts.Now}
+	if s.seed == "" {
+		s.seed = DefaultSeed
+	}
+	if s.now == nil {
+		s.now = func() time.Time { return DefaultTime }
+	}
+	// Trust material is anchored at the instance's creation time so that
+	// it stays valid for the clock's whole plausible range.
+	s.epoch = s.now().UTC().Truncate(time.Second)
+	s.caKey = s.deriveKey("fulcio-root")
+	s.intKey = s.deriveKey("fulcio-intermediate")
+	s.tsaRootKey = s.deriveKey("tsa-root")
+	s.tsaKey = s.deriveKey("tsa-leaf")
+	s.logKey = s.deriveKey("rekor")
+	s.oidcKey = s.deriveKey("oidc")
+
+	notBefore, notAfter := s.epoch.AddDate(-1, 0, 0), s.epoch.AddDate(10, 0, 0)
+	var err error
+	s.caCert, err = s.createCert(&x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{Organization: []string{"signtest"}, CommonName: "signtest fulcio root"},
+		NotBefore: notBefore, NotAfter: notAfter, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}, nil, &s.caKey.PublicKey, s.caKey)
+	if err != nil {
+		return nil, err
+	}
+	s.intCert, err = s.createCert(&x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{Organization: []string{"signtest"}, CommonName: "signtest fulcio intermediate"},
+		NotBefore: notBefore, NotAfter: notAfter, IsCA: true, BasicConstraintsValid: true, MaxPathLenZero: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+	}, s.caCert, &s.intKey.PublicKey, s.caKey)
+	if err != nil {
+		return nil, err
+	}
+	s.tsaRootCert, err = s.createCert(&x509.Certificate{
+		SerialNumber: big.NewInt(3), Subject: pkix.Name{Organization: []string{"signtest"}, CommonName: "signtest tsa root"},
+		NotBefore: notBefore, NotAfter: notAfter, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}, nil, &s.tsaRootKey.PublicKey, s.tsaRootKey)
+	if err != nil {
+		return nil, err
+	}
+	s.tsaCert, err = s.createCert(&x509.Certificate{
+		SerialNumber: big.NewInt(4), Subject: pkix.Name{Organization: []string{"signtest"}, CommonName: "signtest tsa"},
+		NotBefore: notBefore, NotAfter: notAfter, BasicConstraintsValid: true,
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+		ExtraExtensions: []pkix.Extension{{ // critical EKU, as RFC 3161 requires
+			Id: []int{2, 5, 29, 37}, Critical: true, Value: mustASN1([]asn1OID{oidTimeStamping}),
+		}},
+	}, s.tsaRootCert, &s.tsaKey.PublicKey, s.tsaRootKey)
+	if err != nil {
+		return nil, err
+	}
+	s.serial = 100
+	logID := s.LogID()
+	s.tr, err = root.NewTrustedRoot(root.TrustedRootMediaType01,
+		[]root.CertificateAuthority{&root.FulcioCertificateAuthority{
+			Root: s.caCert, Intermediates: []*x509.Certificate{s.intCert},
+			ValidityPeriodStart: notBefore, URI: "https://fulcio.signtest.invalid",
+		}},
+		map[string]*root.TransparencyLog{},
+		[]root.TimestampingAuthority{&root.SigstoreTimestampingAuthority{
+			Root: s.tsaRootCert, Leaf: s.tsaCert,
+			ValidityPeriodStart: notBefore, URI: "https://tsa.signtest.invalid",
+		}},
+		map[string]*root.TransparencyLog{fmt.Sprintf("%x", logID): {
+			BaseURL: "https://" + LogOrigin, ID: logID, ValidityPeriodStart: notBefore,
+			HashFunc: crypto.SHA256, PublicKey: &s.logKey.PublicKey, SignatureHashFunc: crypto.SHA256,
+		}},
+	)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Now returns the instance's clock reading.
+func (s *Sigstore) Now() time.Time { return s.now() }
+
+// TrustedRoot returns the trust material that verifies everything the
+// instance issues.
+func (s *Sigstore) TrustedRoot() *root.TrustedRoot { return s.tr }
+
+// TrustedRootJSON returns trusted_root.json (indented, stable bytes).
+func (s *Sigstore) TrustedRootJSON() ([]byte, error) { return stableJSON(s.tr.MarshalJSON()) }
+
+// LogID returns the log's ID (SHA-256 of its PKIX public key).
+func (s *Sigstore) LogID() []byte {
+	der, _ := x509.MarshalPKIXPublicKey(&s.logKey.PublicKey)
+	sum := sha256.Sum256(der)
+	return sum[:]
+}
+
+// deriveKey derives a P-256 key from the seed and a label.
+func (s *Sigstore) deriveKey(label string) *ecdsa.PrivateKey {
+	for i := 0; ; i++ {
+		sum := sha256.Sum256([]byte(s.seed + "\x00" + label + "\x00" + strconv.Itoa(i)))
+		if k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), sum[:]); err == nil {
+			return k
+		}
+	}
+}
+
+func (s *Sigstore) nextSerial() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.serial++
+	return s.serial
+}
+
+func (s *Sigstore) createCert(tmpl, parent *x509.Certificate, pub crypto.PublicKey, key *ecdsa.PrivateKey) (*x509.Certificate, error) {
+	if parent == nil {
+		parent = tmpl
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, detSigner{key})
+	if err != nil {
+		return nil, fmt.Errorf("signtest: create certificate: %w", err)
+	}
+	return x509.ParseCertificate(der)
+}
+
+// detSigner signs deterministically (RFC 6979), so every output is
+// byte-stable.
+type detSigner struct{ k *ecdsa.PrivateKey }
+
+func (d detSigner) Public() crypto.PublicKey { return &d.k.PublicKey }
+func (d detSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return d.k.Sign(nil, digest, opts)
+}
+
+// noteSigner adapts detSigner to sigstore's signature.Signer (for the
+// checkpoint note).
+type noteSigner struct{ detSigner }
+
+func (n noteSigner) PublicKey(...signature.PublicKeyOption) (crypto.PublicKey, error) {
+	return n.Public(), nil
+}
+
+func (n noteSigner) SignMessage(r io.Reader, _ ...signature.SignOption) ([]byte, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return nil, err
+	}
+	return n.Sign(nil, h.Sum(nil), crypto.SHA256)
+}
+
+// stableJSON re-indents protojson output, whose whitespace varies on
+// purpose, into stable bytes.
+func stableJSON(b []byte, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	var v json.RawMessage = b
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

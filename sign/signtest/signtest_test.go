@@ -1,0 +1,164 @@
+package signtest_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chainproof/chainproof/sign/signtest"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+	"github.com/sigstore/sigstore-go/pkg/verify"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var ghWorkflow = signtest.GitHubWorkflow{Repository: "chainproof/example", WorkflowPath: ".github/workflows/release.yml", Ref: "refs/tags/v1.0.0", SHA: "0123456789abcdef0123456789abcdef01234567"}
+
+func verifyBundle(t *testing.T, s *signtest.Sigstore, data []byte, artifact []byte, id signtest.Identity, ext certificate.Extensions) (*verify.VerificationResult, error) {
+	t.Helper()
+	var b bundle.Bundle
+	if err := b.UnmarshalJSON(data); err != nil {
+		t.Fatalf("bundle does not parse: %v", err)
+	}
+	v, err := verify.NewVerifier(s.TrustedRoot(), verify.WithSignedTimestamps(1), verify.WithTransparencyLog(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	san, err := verify.NewSANMatcher(id.Subject, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := verify.NewIssuerMatcher(id.Issuer, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := verify.NewCertificateIdentity(san, iss, ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	art := verify.WithoutArtifactUnsafe()
+	if artifact != nil {
+		art = verify.WithArtifact(bytes.NewReader(artifact))
+	}
+	return v.Verify(&b, verify.NewPolicy(art, verify.WithCertificateIdentity(ci)))
+}
+
+func TestMintedBundlesVerify(t *testing.T) {
+	s, err := signtest.New(signtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := signtest.Email("alice@example.com")
+	gh := signtest.GitHub(ghWorkflow)
+	artifact := []byte("hello, world\n")
+	stmt := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a.txt","digest":{"sha256":"` +
+		"853ff93762a06ddbf722c4ebe9ddd66d8f63ddaea97f521c3ecc20da7c976020" + `"}}],"predicateType":"https://example.com/p","predicate":{}}`)
+	ghExt := certificate.Extensions{
+		SourceRepositoryURI: "https://github.com/chainproof/example",
+		SourceRepositoryRef: "refs/tags/v1.0.0",
+		RunnerEnvironment:   "github-hosted",
+		BuildTrigger:        "push",
+	}
+	for _, tc := range []struct {
+		name string
+		id   signtest.Identity
+		ext  certificate.Extensions
+		dsse bool
+	}{
+		{"email-blob", email, certificate.Extensions{}, false},
+		{"email-dsse", email, certificate.Extensions{}, true},
+		{"github-blob", gh, ghExt, false},
+		{"github-dsse", gh, ghExt, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var data []byte
+			if tc.dsse {
+				data, err = s.SignDSSE(tc.id, "application/vnd.in-toto+json", stmt, signtest.MintOptions{})
+			} else {
+				data, err = s.SignBlob(tc.id, artifact, signtest.MintOptions{})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var art []byte
+			if !tc.dsse {
+				art = artifact
+			}
+			res, err := verifyBundle(t, s, data, art, tc.id, tc.ext)
+			if err != nil {
+				t.Fatalf("minted bundle does not verify: %v", err)
+			}
+			if got := res.Signature.Certificate.SubjectAlternativeName; got != tc.id.Subject {
+				t.Errorf("SAN = %q, want %q", got, tc.id.Subject)
+			}
+			if tc.id.GitHub != nil && res.Signature.Certificate.BuildSignerURI != tc.id.Subject {
+				t.Errorf("BuildSignerURI = %q", res.Signature.Certificate.BuildSignerURI)
+			}
+			// Wrong identity and tampered artifact are refused.
+			if _, err := verifyBundle(t, s, data, art, signtest.Email("mallory@example.com"), certificate.Extensions{}); err == nil {
+				t.Error("wrong identity accepted")
+			}
+			if !tc.dsse {
+				if _, err := verifyBundle(t, s, data, []byte("tampered"), tc.id, tc.ext); err == nil {
+					t.Error("tampered artifact accepted")
+				}
+			}
+		})
+	}
+}
+
+func TestDeterministicGolden(t *testing.T) {
+	mint := func() map[string][]byte {
+		s, err := signtest.New(signtest.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][]byte{}
+		tr, err := s.TrustedRootJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["trusted_root.json"] = tr
+		blob, err := s.SignBlob(signtest.Email("alice@example.com"), []byte("hello, world\n"), signtest.MintOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["email-blob.sigstore.json"] = append(blob, '\n')
+		dsse, err := s.SignDSSE(signtest.GitHub(ghWorkflow), "application/vnd.in-toto+json",
+			[]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}],"predicateType":"https://example.com/p","predicate":{}}`),
+			signtest.MintOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["github-dsse.sigstore.json"] = append(dsse, '\n')
+		sc, err := s.SigningConfigJSON("http://127.0.0.1:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["signing_config.json"] = sc
+		return out
+	}
+	a, b := mint(), mint()
+	for name, got := range a {
+		if !bytes.Equal(got, b[name]) {
+			t.Errorf("%s differs between two identical instances", name)
+		}
+		path := filepath.Join("testdata", name)
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the golden file (run go test -update and review)", name)
+		}
+	}
+}
