@@ -149,4 +149,3 @@ func compactJSON(b []byte, err error) ([]byte, error) {
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
-

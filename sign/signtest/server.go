@@ -25,9 +25,9 @@ const maxRequest = 1 << 20
 
 // HTTP paths served by Handler, as the real services serve them.
 const (
-	PathSigningCert = "/api/v2/signingCert"       // Fulcio
-	PathTrustBundle = "/api/v2/trustBundle"       // Fulcio
-	PathTimestamp   = "/api/v1/timestamp"         // timestamp-authority
+	PathSigningCert = "/api/v2/signingCert" // Fulcio
+	PathTrustBundle = "/api/v2/trustBundle" // Fulcio
+	PathTimestamp   = "/api/v1/timestamp"   // timestamp-authority
 	PathTSAChain    = "/api/v1/timestamp/certchain"
 	PathLogEntries  = "/api/v2/log/entries" // Rekor v2
 )
@@ -212,4 +212,3 @@ func (s *Sigstore) SigningConfigJSON(baseURL string) ([]byte, error) {
 	}
 	return stableJSON(sc.MarshalJSON())
 }
-
