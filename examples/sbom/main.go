@@ -1,0 +1,139 @@
+// Command sbom writes the SBOM of a Go module directory or a compiled Go
+// binary, in CycloneDX 1.6 JSON (default) or SPDX 2.3 JSON.
+//
+//	go run ./examples/sbom [-format cyclonedx|spdx] [-o FILE] PATH
+//
+// PATH is a module directory (the go command lists its module graph) or
+// a Go binary (its embedded build information). Output goes to stdout,
+// or atomically to FILE (a temporary file renamed into place, so FILE is
+// never half-written). Timestamps come from SOURCE_DATE_EPOCH when it is
+// set, so two runs give identical bytes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chainproof/chainproof/sbom"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "sbom:", err)
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ error }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sbom", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "cyclonedx", "output format: cyclonedx or spdx")
+	out := fs.String("o", "", "write to `FILE` (atomically) instead of stdout")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: sbom [-format cyclonedx|spdx] [-o FILE] PATH")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usageError{errors.New("want exactly one PATH")}
+	}
+	f := sbom.Format(*format)
+	if f != sbom.CycloneDX && f != sbom.SPDX {
+		fmt.Fprintf(stderr, "sbom: unknown format %q\n", *format)
+		return usageError{errors.New("bad format")}
+	}
+
+	opts := sbom.Options{Now: time.Now}
+	if t, ok, err := sbom.SourceDateEpoch(); err != nil {
+		return err
+	} else if ok {
+		opts.Now = func() time.Time { return t }
+	}
+
+	path := fs.Arg(0)
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	var doc *sbom.Document
+	if st.IsDir() {
+		doc, err = sbom.FromModule(ctx, path, opts)
+	} else {
+		opts.ModCache = moduleCache(ctx)
+		doc, err = sbom.FromBinary(path, opts)
+	}
+	if err != nil {
+		return err
+	}
+	data, err := sbom.Encode(doc, f)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = stdout.Write(data)
+		return err
+	}
+	return writeAtomic(*out, data)
+}
+
+// moduleCache asks the go command where the module cache is, for license
+// files; without one the SBOM simply has no licenses.
+func moduleCache(ctx context.Context) string {
+	if dir := os.Getenv("GOMODCACHE"); dir != "" {
+		return dir
+	}
+	b, err := exec.CommandContext(ctx, "go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// writeAtomic writes data to a temporary file beside name and renames it
+// into place, removing the temporary file on any failure.
+func writeAtomic(name string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}
