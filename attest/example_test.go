@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chainproof/chainproof/attest"
+	"github.com/chainproof/chainproof/sbom"
 	intoto "github.com/in-toto/attestation/go/v1"
 )
 
@@ -275,6 +276,28 @@ func ExampleParseSBOM() {
 	fmt.Println(format, string(sbom.Document))
 	// Output:
 	// spdx {"SPDXID":"SPDXRef-DOCUMENT","name":"app","spdxVersion":"SPDX-2.3"}
+}
+
+func ExampleSBOMFromDocument() {
+	doc, err := sbom.FromComponents(
+		sbom.Component{Type: sbom.TypeApplication, Name: "app", Version: "v1.0.0"},
+		[]sbom.Component{{Name: "golang.org/x/mod", Version: "v0.42.0", PURL: "pkg:golang/golang.org/x/mod@v0.42.0"}},
+		nil, sbom.Options{Now: func() time.Time { return time.Unix(1779268364, 0) }})
+	if err != nil {
+		panic(err)
+	}
+	bom, err := attest.SBOMFromDocument(doc, sbom.SPDX)
+	if err != nil {
+		panic(err)
+	}
+	s, _ := attest.SubjectFromDigest("app", "sha256:e491b4007c2246f2ba290747530c6d77eece7099f74b3b4f3626dff9c01a510e")
+	st, err := attest.SBOMStatement(bom, s)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(st.GetPredicateType())
+	// Output:
+	// https://spdx.dev/Document
 }
 
 func ExampleSBOMFormatOf() {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chainproof/chainproof/attest"
+	"github.com/chainproof/chainproof/sbom"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -141,12 +143,6 @@ func TestAttestFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Identical to building each statement on its own (the goldens).
-	for _, c := range []struct {
-		file string
-		st   any
-	}{{"provenance-generic.golden", a.Provenance}, {"sbom-cyclonedx.golden", a.SBOM}} {
-		_ = c
-	}
 	pb, _ := attest.Marshal(a.Provenance)
 	sb, _ := attest.Marshal(a.SBOM)
 	if !bytes.Equal(pb, readFile(t, filepath.Join("testdata", "provenance-generic.golden"))) || !bytes.Equal(sb, readFile(t, filepath.Join("testdata", "sbom-cyclonedx.golden"))) {
@@ -165,4 +161,48 @@ func TestAttestFiles(t *testing.T) {
 	wantError(t, err, attest.ErrNoSubject, "subject")
 	_, err = attest.Attest(artifactSubjects(t), p, attest.SBOM{PredicateType: "x"})
 	wantError(t, err, attest.ErrPredicateType, "predicateType")
+}
+
+func TestSBOMFromDocument(t *testing.T) {
+	subs := artifactSubjects(t)
+	doc, err := sbom.FromComponents(
+		sbom.Component{Type: sbom.TypeApplication, Name: "chainproof-cli", Version: "v0.3.1", Hashes: []sbom.Hash{{Algorithm: sbom.SHA256, Value: sha256CLI}}},
+		[]sbom.Component{{Name: "google.golang.org/protobuf", Version: "v1.36.11", PURL: "pkg:golang/google.golang.org/protobuf@v1.36.11"}},
+		nil, sbom.Options{Now: func() time.Time { return time.Date(2026, 5, 20, 9, 12, 44, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []sbom.Format{sbom.CycloneDX, sbom.SPDX} {
+		s, err := attest.SBOMFromDocument(doc, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := attest.SBOMStatement(s, subs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := attest.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := attest.Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := attest.ParseSBOM(parsed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, gotFormat, err := sbom.Decode(got.Document)
+		if err != nil || gotFormat != f {
+			t.Fatalf("%s: sbom.Decode: %v %v", f, gotFormat, err)
+		}
+		if back.Subject.Name != "chainproof-cli" || len(back.Components) != 1 || back.Components[0].Version != "v1.36.11" {
+			t.Fatalf("%s: decoded %+v", f, back)
+		}
+	}
+	_, err = attest.SBOMFromDocument(doc, "xml")
+	wantError(t, err, attest.ErrPredicateType, "format")
+	_, err = attest.SBOMFromDocument(&sbom.Document{}, sbom.CycloneDX)
+	wantError(t, err, attest.ErrPredicate, "predicate")
 }
