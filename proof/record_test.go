@@ -80,8 +80,8 @@ func TestRecordEncoding(t *testing.T) {
 	r.Provenance = map[string]any{
 		"ints": []any{1, int64(-2), uint64(math.MaxUint64), big2_64, (*big.Int)(nil)},
 		"num":  json.Number("1E5"), "raw": json.RawMessage(`{"b":1, "a":[true,false,null]}`),
-		"floats": []any{1.0, 1e16, 1e-5, math.Copysign(0, -1), 0.1},
-		"env":    map[string]string{"z": "1", "a": "2"},
+		"floats":     []any{1.0, 1e16, 1e-5, math.Copysign(0, -1), 0.1},
+		"env":        map[string]string{"z": "1", "a": "2"},
 		"\U0001F600": 1, "\uFF61": 2,
 	}
 	body, err := r.MarshalJSON()
