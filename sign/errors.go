@@ -94,7 +94,7 @@ func (e *ServiceError) Error() string {
 		fmt.Fprintf(&b, ", %d attempt(s))", e.Attempts)
 	}
 	if e.Err != nil {
-		fmt.Fprintf(&b, ": %v", e.Err)
+		fmt.Fprintf(&b, ": %s", truncate(e.Err.Error()))
 	}
 	return b.String()
 }
@@ -166,4 +166,15 @@ func (e *Error) Unwrap() []error {
 
 func errorf(step string, kind error, format string, args ...any) error {
 	return &Error{Step: step, Kind: kind, Err: fmt.Errorf(format, args...)}
+}
+
+// maxCauseLen bounds how much of an underlying error (which may quote a
+// whole response body) goes into a message.
+const maxCauseLen = 300
+
+func truncate(s string) string {
+	if len(s) <= maxCauseLen {
+		return s
+	}
+	return s[:maxCauseLen] + "...(truncated)"
 }

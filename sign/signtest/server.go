@@ -145,7 +145,7 @@ func (s *Sigstore) serveSigningCert(w http.ResponseWriter, r *http.Request) {
 	for i, c := range chain {
 		certs[i] = string(pemCert(c.Raw))
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{
+	writeJSON(w, http.StatusOK, map[string]any{
 		"signedCertificateEmbeddedSct": map[string]any{"chain": map[string]any{"certificates": certs}},
 	})
 }
