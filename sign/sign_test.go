@@ -233,17 +233,17 @@ func TestOptionsErrors(t *testing.T) {
 		c sign.Content
 		o func(o sign.Options) sign.Options
 	}{
-		"no token or key":  {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Token = nil; return o }},
-		"token and key":    {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Key = key; return o }},
-		"no trusted root":  {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.TrustedRoot = nil; return o }},
-		"no fulcio":        {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Services.Fulcio = ""; return o }},
-		"rekor v2 no tsa":  {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Services.TSA = nil; return o }},
-		"empty content":    {sign.Content{}, func(o sign.Options) sign.Options { return o }},
-		"nil reader":       {sign.Blob(nil), func(o sign.Options) sign.Options { return o }},
-		"short digest":     {sign.Digest(crypto.SHA256, []byte{1}), func(o sign.Options) sign.Options { return o }},
-		"not a statement":  {sign.Statement([]byte(`[1]`)), func(o sign.Options) sign.Options { return o }},
-		"empty dsse type":  {sign.DSSE("", []byte("x")), func(o sign.Options) sign.Options { return o }},
-		"rekor v9":         {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Services.Rekor = []sign.Log{{URL: "x", Version: 9}}; return o }},
+		"no token or key": {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Token = nil; return o }},
+		"token and key":   {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Key = key; return o }},
+		"no trusted root": {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.TrustedRoot = nil; return o }},
+		"no fulcio":       {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Services.Fulcio = ""; return o }},
+		"rekor v2 no tsa": {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Services.TSA = nil; return o }},
+		"empty content":   {sign.Content{}, func(o sign.Options) sign.Options { return o }},
+		"nil reader":      {sign.Blob(nil), func(o sign.Options) sign.Options { return o }},
+		"short digest":    {sign.Digest(crypto.SHA256, []byte{1}), func(o sign.Options) sign.Options { return o }},
+		"not a statement": {sign.Statement([]byte(`[1]`)), func(o sign.Options) sign.Options { return o }},
+		"empty dsse type": {sign.DSSE("", []byte("x")), func(o sign.Options) sign.Options { return o }},
+		"rekor v9":        {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Services.Rekor = []sign.Log{{URL: "x", Version: 9}}; return o }},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := sign.Sign(context.Background(), tc.c, tc.o(ok))
