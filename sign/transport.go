@@ -78,7 +78,7 @@ func classify(ctx, attemptCtx context.Context, status int, err error) (transient
 			return false, ErrTimeout
 		}
 		return false, ErrUnavailable
-	case err != nil && (attemptCtx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err)):
+	case err != nil && (errors.Is(attemptCtx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || isTimeout(err)):
 		return true, ErrTimeout
 	case err != nil:
 		// Connection refused or reset, EOF before a response, DNS.
@@ -154,6 +154,14 @@ func (t *serviceTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		transient, kind := classify(t.ctx, actx, status, err)
 		t.record(attempt, status, kind, err)
+		if transient && attempt >= n && err == nil {
+			// Out of attempts on a 5xx/429: report it as an error, so the
+			// client library does not run its own (slow) retry loop.
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			cancel()
+			return nil, &statusError{status: status}
+		}
 		if !transient || attempt >= n {
 			if err != nil {
 				cancel()
@@ -225,7 +233,7 @@ type cancelBody struct {
 
 func (b *cancelBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF && b.actx.Err() != nil {
+	if err != nil && err != io.EOF && errors.Is(b.actx.Err(), context.DeadlineExceeded) {
 		b.t.mu.Lock()
 		b.t.kind = ErrTimeout
 		b.t.mu.Unlock()
@@ -283,4 +291,12 @@ func isNetworkError(err error) bool {
 	// retryablehttp (Rekor v1) reports exhausted connection retries only
 	// as text.
 	return strings.Contains(err.Error(), "giving up after")
+}
+
+// statusError reports a transient HTTP status that persisted through every
+// attempt.
+type statusError struct{ status int }
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("HTTP %d %s", e.status, http.StatusText(e.status))
 }
