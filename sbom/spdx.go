@@ -225,7 +225,15 @@ func DecodeSPDX(data []byte) (*Document, error) {
 	default:
 		return nil, &Error{Check: CheckSpecVersion, Path: "/spdxVersion", Value: *head.SPDXVersion, Err: ErrFormat}
 	}
-	in, err := spdxjson.Read(bytes.NewReader(data))
+	in := new(spdx.Document)
+	var err error
+	if *head.SPDXVersion == spdx.Version {
+		// The latest version needs no conversion: skip spdxjson.Read's
+		// generic decode and reflective copy.
+		err = json.Unmarshal(data, in)
+	} else {
+		in, err = spdxjson.Read(bytes.NewReader(data))
+	}
 	if err != nil {
 		return nil, &Error{Check: CheckSyntax, Err: fmt.Errorf("%w: %v", ErrInvalid, err)}
 	}
