@@ -11,7 +11,7 @@ import (
 // Attestations are the statements Attest produces, with the same subjects.
 type Attestations struct {
 	Provenance *intoto.Statement // predicate type PredicateSLSAProvenanceV1
-	SBOM       *intoto.Statement // predicate type sbom.PredicateType
+	SBOM       *intoto.Statement // predicate type: the SBOM argument's PredicateType
 }
 
 // Attest returns the provenance statement and the SBOM statement for the

@@ -23,15 +23,16 @@
 // (PredicateFromJSON with NewStatement). Attest and AttestFiles produce the
 // provenance and SBOM statements for the same artifacts in one call.
 //
-//	subjects := []*intoto.ResourceDescriptor{}
-//	s, err := attest.SubjectFromFile(ctx, "dist/app", attest.HashOptions{})
-//	...
 //	prov, err := attest.GitHubProvenance(ctx, os.LookupEnv, attest.GitHubOptions{})
-//	...
-//	a, err := attest.Attest(append(subjects, s), prov,
-//		attest.SBOM{PredicateType: attest.PredicateCycloneDX, Document: bom})
-//	...
-//	payload, err := attest.Marshal(a.Provenance) // sign with dsse, PayloadType
+//	if err != nil { ... } // *attest.MissingEnvError names every missing variable
+//	bom := attest.SBOM{PredicateType: attest.PredicateCycloneDX, Document: cdxJSON}
+//	a, err := attest.AttestFiles(ctx, []string{"dist/app"}, attest.HashOptions{}, prov, bom)
+//	if err != nil { ... }
+//	payload, err := attest.Marshal(a.Provenance) // sign as DSSE with attest.PayloadType
+//
+//	st, err := attest.Parse(payload) // after the signature is verified
+//	p, err := attest.ParseProvenance(st)
+//	builder := p.GetRunDetails().GetBuilder().GetId()
 //
 // # Serialization
 //

@@ -157,7 +157,9 @@ func toStruct(p *slsa.Provenance) (*structpb.Struct, error) {
 
 // ParseProvenance returns the SLSA provenance v1 predicate of st, which
 // must have predicate type PredicateSLSAProvenanceV1 and pass
-// ValidateProvenance. Unknown predicate fields are ignored.
+// ValidateProvenance. Unknown predicate fields are ignored, including
+// protojson's snake_case aliases ("run_details"), which other consumers
+// do not read either.
 func ParseProvenance(st *intoto.Statement) (*slsa.Provenance, error) {
 	if err := Validate(st); err != nil {
 		return nil, err
@@ -168,7 +170,7 @@ func ParseProvenance(st *intoto.Statement) (*slsa.Provenance, error) {
 	if st.GetPredicate() == nil {
 		return nil, newError("predicate", ErrPredicate, "missing")
 	}
-	raw, err := protojson.Marshal(st.GetPredicate())
+	raw, err := protojson.Marshal(provenanceFields.filter(st.GetPredicate()))
 	if err != nil {
 		return nil, newError("predicate", wrap(ErrPredicate, err), "")
 	}
@@ -180,4 +182,65 @@ func ParseProvenance(st *intoto.Statement) (*slsa.Provenance, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// schema lists the JSON names of a message's fields; nested gives the
+// schema of message-typed fields (applied to each element of a list).
+// Fields with free-form values (parameters, annotations) have no entry in
+// nested and are kept whole.
+type schema struct {
+	fields []string
+	nested map[string]*schema
+}
+
+var resourceDescriptorSchema = &schema{fields: resourceDescriptorFields}
+
+var provenanceFields = &schema{
+	fields: []string{"buildDefinition", "runDetails"},
+	nested: map[string]*schema{
+		"buildDefinition": {
+			fields: []string{"buildType", "externalParameters", "internalParameters", "resolvedDependencies"},
+			nested: map[string]*schema{"resolvedDependencies": resourceDescriptorSchema},
+		},
+		"runDetails": {
+			fields: []string{"builder", "metadata", "byproducts"},
+			nested: map[string]*schema{
+				"builder": {
+					fields: []string{"id", "version", "builderDependencies"},
+					nested: map[string]*schema{"builderDependencies": resourceDescriptorSchema},
+				},
+				"metadata":   {fields: []string{"invocationId", "startedOn", "finishedOn"}},
+				"byproducts": resourceDescriptorSchema,
+			},
+		},
+	},
+}
+
+// filter returns a copy of s holding only the schema's fields, matched
+// exactly. Values of the wrong JSON type are kept for protojson to reject.
+func (sc *schema) filter(s *structpb.Struct) *structpb.Struct {
+	out := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(sc.fields))}
+	for _, name := range sc.fields {
+		v, ok := s.GetFields()[name]
+		if !ok {
+			continue
+		}
+		if sub := sc.nested[name]; sub != nil {
+			switch k := v.GetKind().(type) {
+			case *structpb.Value_StructValue:
+				v = structpb.NewStructValue(sub.filter(k.StructValue))
+			case *structpb.Value_ListValue:
+				l := &structpb.ListValue{Values: make([]*structpb.Value, len(k.ListValue.GetValues()))}
+				for i, e := range k.ListValue.GetValues() {
+					if es, ok := e.GetKind().(*structpb.Value_StructValue); ok {
+						e = structpb.NewStructValue(sub.filter(es.StructValue))
+					}
+					l.Values[i] = e
+				}
+				v = structpb.NewListValue(l)
+			}
+		}
+		out.Fields[name] = v
+	}
+	return out
 }

@@ -142,3 +142,38 @@ func TestParseProvenanceRejects(t *testing.T) {
 	_, err = attest.ParseProvenance(pst)
 	wantError(t, err, slsa.ErrBuilderRequired, "predicate")
 }
+
+// Keys other consumers ignore are ignored here too: protojson would
+// honour "run_details" and "Id"-style aliases; ParseProvenance does not.
+func TestParseProvenanceExactKeys(t *testing.T) {
+	base := `{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"` + sha256Hello + `"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":`
+	ok := `{"buildDefinition":{"buildType":"bt","externalParameters":{"a":1},"resolvedDependencies":[{"uri":"u","x":1}]},"runDetails":{"builder":{"id":"b","extra":true},"metadata":{"invocationId":"i"}},"unknown":{}}`
+	st, err := attest.Parse([]byte(base + ok + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := attest.ParseProvenance(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.GetRunDetails().GetBuilder().GetId() != "b" || p.GetBuildDefinition().GetResolvedDependencies()[0].GetUri() != "u" {
+		t.Fatalf("got %v", p)
+	}
+	for name, pred := range map[string]string{
+		"snake run_details":    `{"buildDefinition":{"buildType":"bt","externalParameters":{"a":1}},"run_details":{"builder":{"id":"b"}}}`,
+		"snake build_type":     `{"buildDefinition":{"build_type":"bt","externalParameters":{"a":1}},"runDetails":{"builder":{"id":"b"}}}`,
+		"case-folded Id":       `{"buildDefinition":{"buildType":"bt","externalParameters":{"a":1}},"runDetails":{"builder":{"Id":"b"}}}`,
+		"snake dependency uri": `{"buildDefinition":{"buildType":"bt","externalParameters":{"a":1},"resolvedDependencies":[{"download_location":"u"}]},"runDetails":{"builder":{"id":"b"}}}`,
+	} {
+		st, err := attest.Parse([]byte(base + pred + `}`))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		_, err = attest.ParseProvenance(st)
+		wantError(t, err, attest.ErrPredicate, "predicate")
+	}
+	// Wrong JSON types still fail in protojson.
+	st, _ = attest.Parse([]byte(base + `{"buildDefinition":{"buildType":1,"externalParameters":{"a":1}},"runDetails":{"builder":{"id":"b"}}}}`))
+	_, err = attest.ParseProvenance(st)
+	wantError(t, err, attest.ErrPredicate, "predicate")
+}

@@ -296,7 +296,7 @@ func TestMutations(t *testing.T) {
 		}
 		b := make([]byte, len(orig))
 		for i := range orig {
-			for _, x := range []byte{0x01, 0x20, 0x80} {
+			for _, x := range []byte{0x01, 0x20} {
 				copy(b, orig)
 				b[i] ^= x
 				st, err := attest.Parse(b)
