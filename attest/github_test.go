@@ -199,3 +199,56 @@ func TestEnviron(t *testing.T) {
 		t.Error("junk is set")
 	}
 }
+
+// TestGitHubMatchesBuildTypeExample cross-checks GitHubProvenance against
+// the example in github.com/actions/buildtypes (workflow/v1/example.json):
+// given that run's context, every value must match the example's. Two
+// documented differences: the example predates the action's layout, so it
+// spells buildType "https://github.com/actions/buildtypes/workflow/v1" and
+// puts runner_environment in externalParameters, where
+// @actions/attest (the code behind actions/attest-build-provenance) emits
+// https://actions.github.io/buildtypes/workflow/v1 and
+// internalParameters.github.runner_environment. The example's builder is a
+// reusable workflow, hence JobWorkflowRef.
+func TestGitHubMatchesBuildTypeExample(t *testing.T) {
+	env := attest.Environ([]string{
+		"GITHUB_SERVER_URL=https://github.com",
+		"GITHUB_REPOSITORY=octocat/hello-world",
+		"GITHUB_REPOSITORY_ID=1296269",
+		"GITHUB_REPOSITORY_OWNER_ID=583231",
+		"GITHUB_WORKFLOW_REF=octocat/hello-world/.github/workflow/release.yml@refs/heads/main",
+		"GITHUB_REF=refs/heads/main",
+		"GITHUB_SHA=c27d339ee6075c1f744c5d4b200f7901aad2c369",
+		"GITHUB_EVENT_NAME=workflow_dispatch",
+		"GITHUB_RUN_ID=1536140711",
+		"GITHUB_RUN_ATTEMPT=1",
+		"RUNNER_ENVIRONMENT=github-hosted",
+	})
+	p, err := attest.GitHubProvenance(context.Background(), env, attest.GitHubOptions{
+		Event:          []byte(`{"ref":"refs/heads/main","repository":{"id":1296269,"full_name":"octocat/hello-world","owner":{"id":583231}}}`),
+		JobWorkflowRef: "octocat/builders/.github/workflows/builder_go_slsa3.yml@refs/tags/v1.0.0",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bd, rd := p.GetBuildDefinition(), p.GetRunDetails()
+	wf := bd.GetExternalParameters().GetFields()["workflow"].GetStructValue().GetFields()
+	gh := bd.GetInternalParameters().GetFields()["github"].GetStructValue().GetFields()
+	dep := bd.GetResolvedDependencies()[0]
+	for name, c := range map[string][2]string{ // got, example.json
+		"workflow.ref":        {wf["ref"].GetStringValue(), "refs/heads/main"},
+		"workflow.repository": {wf["repository"].GetStringValue(), "https://github.com/octocat/hello-world"},
+		"workflow.path":       {wf["path"].GetStringValue(), ".github/workflow/release.yml"},
+		"event_name":          {gh["event_name"].GetStringValue(), "workflow_dispatch"},
+		"repository_id":       {gh["repository_id"].GetStringValue(), "1296269"},
+		"repository_owner_id": {gh["repository_owner_id"].GetStringValue(), "583231"},
+		"dependency uri":      {dep.GetUri(), "git+https://github.com/octocat/hello-world@refs/heads/main"},
+		"gitCommit":           {dep.GetDigest()["gitCommit"], "c27d339ee6075c1f744c5d4b200f7901aad2c369"},
+		"builder.id":          {rd.GetBuilder().GetId(), "https://github.com/octocat/builders/.github/workflows/builder_go_slsa3.yml@refs/tags/v1.0.0"},
+		"invocationId":        {rd.GetMetadata().GetInvocationId(), "https://github.com/octocat/hello-world/actions/runs/1536140711/attempts/1"},
+	} {
+		if c[0] != c[1] {
+			t.Errorf("%s = %q, example says %q", name, c[0], c[1])
+		}
+	}
+}
