@@ -66,7 +66,7 @@ func (e *env) opts(id signtest.Identity) sign.Options {
 // exact identity.
 func independentVerify(t *testing.T, tr root.TrustedMaterial, b *bundle.Bundle, id signtest.Identity, art verify.ArtifactPolicyOption) error {
 	t.Helper()
-	v, err := verify.NewVerifier(tr, verify.WithSignedTimestamps(1), verify.WithTransparencyLog(1))
+	v, err := verify.NewVerifier(tr, verify.WithSignedTimestamps(1), verify.WithTransparencyLog(1), verify.WithSignedCertificateTimestamps(1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ type Sigstore struct {
 	seed string
 	now  func() time.Time
 
-	caKey, intKey, tsaRootKey, tsaKey, logKey, oidcKey *ecdsa.PrivateKey
+	caKey, intKey, tsaRootKey, tsaKey, logKey, oidcKey, ctKey *ecdsa.PrivateKey
 	caCert, intCert, tsaRootCert, tsaCert              *x509.Certificate
 	epoch                                              time.Time
 
@@ -91,6 +91,7 @@ func New(opts Options) (*Sigstore, error) {
 	s.tsaKey = s.deriveKey("tsa-leaf")
 	s.logKey = s.deriveKey("rekor")
 	s.oidcKey = s.deriveKey("oidc")
+	s.ctKey = s.deriveKey("ctlog")
 
 	notBefore, notAfter := s.epoch.AddDate(-1, 0, 0), s.epoch.AddDate(10, 0, 0)
 	var err error
@@ -132,12 +133,16 @@ func New(opts Options) (*Sigstore, error) {
 	}
 	s.serial = 100
 	logID := s.LogID()
+	ctID := s.ctLogID()
 	s.tr, err = root.NewTrustedRoot(root.TrustedRootMediaType01,
 		[]root.CertificateAuthority{&root.FulcioCertificateAuthority{
 			Root: s.caCert, Intermediates: []*x509.Certificate{s.intCert},
 			ValidityPeriodStart: notBefore, URI: "https://fulcio.signtest.invalid",
 		}},
-		map[string]*root.TransparencyLog{},
+		map[string]*root.TransparencyLog{fmt.Sprintf("%x", ctID[:]): {
+			BaseURL: "https://ctfe.signtest.invalid", ID: ctID[:], ValidityPeriodStart: notBefore,
+			HashFunc: crypto.SHA256, PublicKey: &s.ctKey.PublicKey, SignatureHashFunc: crypto.SHA256,
+		}},
 		[]root.TimestampingAuthority{&root.SigstoreTimestampingAuthority{
 			Root: s.tsaRootCert, Leaf: s.tsaCert,
 			ValidityPeriodStart: notBefore, URI: "https://tsa.signtest.invalid",

@@ -23,7 +23,7 @@ func verifyBundle(t *testing.T, s *signtest.Sigstore, data []byte, artifact []by
 	if err := b.UnmarshalJSON(data); err != nil {
 		t.Fatalf("bundle does not parse: %v", err)
 	}
-	v, err := verify.NewVerifier(s.TrustedRoot(), verify.WithSignedTimestamps(1), verify.WithTransparencyLog(1))
+	v, err := verify.NewVerifier(s.TrustedRoot(), verify.WithSignedTimestamps(1), verify.WithTransparencyLog(1), verify.WithSignedCertificateTimestamps(1))
 	if err != nil {
 		t.Fatal(err)
 	}
