@@ -63,8 +63,8 @@ type Sigstore struct {
 	now  func() time.Time
 
 	caKey, intKey, tsaRootKey, tsaKey, logKey, oidcKey, ctKey *ecdsa.PrivateKey
-	caCert, intCert, tsaRootCert, tsaCert              *x509.Certificate
-	epoch                                              time.Time
+	caCert, intCert, tsaRootCert, tsaCert                     *x509.Certificate
+	epoch                                                     time.Time
 
 	mu     sync.Mutex
 	serial int64 // certificate and timestamp serials
