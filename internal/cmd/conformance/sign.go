@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -129,10 +128,6 @@ func signBundle(args []string) error {
 		TrustedRoot: tm,
 	})
 	if err != nil {
-		var te *sign.TokenError
-		if errors.As(err, &te) {
-			return fmt.Errorf("%w", err)
-		}
 		return err
 	}
 	return sign.WriteFile(*out, b)
