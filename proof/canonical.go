@@ -45,10 +45,43 @@ func AppendCanonical(dst, data []byte) ([]byte, error) {
 }
 
 // member is one "key":value pair written to out[start:end]; the value
-// starts at out[val]. key is the decoded key (UTF-8), for sorting.
+// starts at out[val]. The decoded key (UTF-8, for sorting) is c.in[koff:]
+// or, when it had escapes, c.keys[^koff:], klen bytes long; prefix holds
+// its first 8 bytes, big-endian and zero-padded, to settle most
+// comparisons without touching the bytes. A member holds no pointers, so
+// sorting moves no pointers (no write barriers).
 type member struct {
-	key             []byte
+	prefix          uint64
+	koff, klen      int
 	start, val, end int
+}
+
+func (c *canon) key(m member) []byte {
+	if m.koff < 0 {
+		return c.keys[^m.koff : ^m.koff+m.klen]
+	}
+	return c.in[m.koff : m.koff+m.klen]
+}
+
+func (c *canon) cmpMember(a, b member) int {
+	switch {
+	case a.prefix < b.prefix:
+		return -1
+	case a.prefix > b.prefix:
+		return 1
+	}
+	return bytes.Compare(c.key(a), c.key(b))
+}
+
+func keyPrefix(k []byte) uint64 {
+	var p uint64
+	for i := 0; i < 8; i++ {
+		p <<= 8
+		if i < len(k) {
+			p |= uint64(k[i])
+		}
+	}
+	return p
 }
 
 type canon struct {
@@ -84,11 +117,9 @@ func putCanon(c *canon) {
 	if cap(c.keys) > 1<<16 {
 		c.keys = nil
 	}
-	clear(c.members[:cap(c.members)])
 	if cap(c.members) > 1<<12 {
 		c.members = nil
 	}
-	clear(c.extra[:cap(c.extra)])
 	canonPool.Put(c)
 }
 
@@ -205,7 +236,6 @@ func (c *canon) array(depth int) error {
 	}
 }
 
-func cmpMember(a, b member) int { return bytes.Compare(a.key, b.key) }
 
 func (c *canon) object(depth int) error {
 	if depth > MaxDepth {
@@ -239,14 +269,18 @@ func (c *canon) object(depth int) error {
 		if err != nil {
 			return err
 		}
+		m := member{start: start}
 		var key []byte
 		if escaped {
 			k0 := len(c.keys)
 			c.keys = appendUnescaped(c.keys, c.in[keyPos+1:c.pos-1])
-			key = c.keys[k0:len(c.keys):len(c.keys)]
+			key = c.keys[k0:]
+			m.koff = ^k0
 		} else {
-			key = c.in[keyPos+1 : c.pos-1 : c.pos-1]
+			key = c.in[keyPos+1 : c.pos-1]
+			m.koff = keyPos + 1
 		}
+		m.klen, m.prefix = len(key), keyPrefix(key)
 		c.skipWS()
 		if c.pos >= len(c.in) || c.in[c.pos] != ':' {
 			return c.syntax(ErrNotJSON, "expecting ':' delimiter")
@@ -254,11 +288,12 @@ func (c *canon) object(depth int) error {
 		c.pos++
 		c.out = append(c.out, ':')
 		c.skipWS()
-		val := len(c.out)
+		m.val = len(c.out)
 		if err := c.value(depth); err != nil {
 			return err
 		}
-		c.members = append(c.members, member{key: key, start: start, val: val, end: len(c.out)})
+		m.end = len(c.out)
+		c.members = append(c.members, m)
 		c.skipWS()
 		if c.pos >= len(c.in) {
 			return c.syntax(ErrNotJSON, "unterminated object")
@@ -277,18 +312,18 @@ func (c *canon) object(depth int) error {
 	ms := c.members[base:]
 	sorted := true
 	for i := 1; i < len(ms); i++ {
-		switch bytes.Compare(ms[i-1].key, ms[i].key) {
+		switch c.cmpMember(ms[i-1], ms[i]) {
 		case 0:
-			return c.dup(ms[i].key)
+			return c.dup(c.key(ms[i]))
 		case 1:
 			sorted = false
 		}
 	}
 	if !sorted {
-		slices.SortFunc(ms, cmpMember)
+		slices.SortFunc(ms, c.cmpMember)
 		for i := 1; i < len(ms); i++ {
-			if bytes.Equal(ms[i-1].key, ms[i].key) {
-				return c.dup(ms[i].key)
+			if c.cmpMember(ms[i-1], ms[i]) == 0 {
+				return c.dup(c.key(ms[i]))
 			}
 		}
 	}
@@ -339,15 +374,16 @@ func (c *canon) finishRecord(objStart int, ms []member) {
 	c.out = c.out[:content]
 	n := 0
 	for _, m := range ms {
-		if isRecordField(m.key) {
-			c.extra = append(c.extra, member{key: m.key, start: m.start - content, val: m.val - content, end: m.end - content})
+		if isRecordField(c.key(m)) {
+			m.start, m.val, m.end = m.start-content, m.val-content, m.end-content
+			c.extra = append(c.extra, m)
 			continue
 		}
 		if n > 0 {
 			c.out = append(c.out, ',')
 		}
 		n++
-		if string(m.key) == "schema_version" {
+		if string(c.key(m)) == "schema_version" {
 			c.schemaVal = len(c.out) + m.val - m.start
 			c.schemaEnd = len(c.out) + m.end - m.start
 		}

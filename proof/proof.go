@@ -90,7 +90,7 @@ func parseRecord(data []byte) (*record, error) {
 	n := 0
 	for _, m := range c.extra {
 		var dst *[]byte
-		switch string(m.key) {
+		switch string(c.key(m)) {
 		case "proof_id":
 			dst = &r.proofID
 		case "signature":
