@@ -236,7 +236,6 @@ func (c *canon) array(depth int) error {
 	}
 }
 
-
 func (c *canon) object(depth int) error {
 	if depth > MaxDepth {
 		return c.syntax(ErrLimit, "nesting deeper than MaxDepth")
