@@ -60,6 +60,7 @@ func newBundle(pb *protobundle.Bundle) (*Bundle, error) {
 	if err := precheck(pb); err != nil {
 		return nil, err
 	}
+
 	b, err := bundle.NewBundle(pb)
 	if err != nil {
 		// sigstore-go parses and validates log entries (body, proof shape)
@@ -72,6 +73,9 @@ func newBundle(pb *protobundle.Bundle) (*Bundle, error) {
 		}
 		return nil, fail(CheckBundle, ErrBundle, err)
 	}
+	if err := checkLogEntries(pb); err != nil {
+		return nil, err
+	}
 	return &Bundle{b: b}, nil
 }
 
@@ -80,6 +84,13 @@ func newBundle(pb *protobundle.Bundle) (*Bundle, error) {
 // certificates must parse, and it must not include a self-signed (root)
 // certificate: trust anchors come from the trusted root only.
 func precheck(pb *protobundle.Bundle) error {
+	switch pb.GetMediaType() {
+	case "application/vnd.dev.sigstore.bundle+json;version=0.1", "application/vnd.dev.sigstore.bundle+json;version=0.2":
+		// The single-certificate form was introduced in v0.3.
+		if pb.GetVerificationMaterial().GetCertificate() != nil {
+			return failf(CheckBundle, ErrBundle, "media type %s does not allow the v0.3 \"certificate\" verification material", pb.GetMediaType())
+		}
+	}
 	chain := pb.GetVerificationMaterial().GetX509CertificateChain()
 	if chain == nil {
 		if _, ok := pb.GetVerificationMaterial().GetContent().(*protobundle.VerificationMaterial_X509CertificateChain); ok {

@@ -1,0 +1,8 @@
+package verify_test
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+func jsonCompact(dst *bytes.Buffer, src []byte) error { return json.Compact(dst, src) }
