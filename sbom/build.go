@@ -190,8 +190,8 @@ func FromModule(ctx context.Context, dir string, opts Options) (*Document, error
 		}
 		toPath, _, _ := strings.Cut(to, "@")
 		toID, ok := selected[toPath]
-		if !ok || toID == fromID || strings.HasPrefix(toPath, "go") && !strings.Contains(toPath, ".") {
-			continue // "go@1.x" and "toolchain@..." nodes
+		if !ok || toID == fromID {
+			continue // "go@1.x" and "toolchain@..." nodes are not modules
 		}
 		if !slices.Contains(deps[fromID], toID) {
 			deps[fromID] = append(deps[fromID], toID)
