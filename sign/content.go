@@ -26,9 +26,9 @@ const (
 )
 
 // Content is what gets signed: a blob (streamed and hashed, never held in
-// memory), a precomputed digest, or a DSSE payload such as an in-toto
-// statement. Build it with Blob, Digest, Statement or DSSE. A Content
-// made from a reader can be signed once.
+// memory), a precomputed digest, or an in-toto statement (DSSE). Build it
+// with Blob, Digest, ParseDigest or Statement. A Content made from a reader
+// can be signed once.
 type Content struct {
 	kind        contentKind
 	r           io.Reader
@@ -78,14 +78,10 @@ func ParseDigest(s string) (Content, error) {
 // Statement signs an in-toto statement (JSON) into a DSSE bundle with
 // payload type application/vnd.in-toto+json. The statement must be a
 // JSON object with a _type; its meaning is not checked here (see the
-// attest package).
+// attest package). (Sigstore bundles carry DSSE only for in-toto
+// statements; sigstore-go's verifier refuses other payload types.)
 func Statement(statement []byte) Content {
-	return DSSE(InTotoPayloadType, statement)
-}
-
-// DSSE signs payload in a DSSE envelope with the given payload type.
-func DSSE(payloadType string, payload []byte) Content {
-	return Content{kind: kindDSSE, payloadType: payloadType, payload: append([]byte(nil), payload...)}
+	return Content{kind: kindDSSE, payloadType: InTotoPayloadType, payload: append([]byte(nil), statement...)}
 }
 
 func (c Content) validate() error {
@@ -119,7 +115,7 @@ func (c Content) validate() error {
 			}
 		}
 	default:
-		return errorf("content", ErrInvalidOptions, "empty Content (use Blob, Digest, Statement or DSSE)")
+		return errorf("content", ErrInvalidOptions, "empty Content (use Blob, Digest or Statement)")
 	}
 	return nil
 }

@@ -245,7 +245,6 @@ func TestOptionsErrors(t *testing.T) {
 		"nil reader":      {sign.Blob(nil), func(o sign.Options) sign.Options { return o }},
 		"short digest":    {sign.Digest(crypto.SHA256, []byte{1}), func(o sign.Options) sign.Options { return o }},
 		"not a statement": {sign.Statement([]byte(`[1]`)), func(o sign.Options) sign.Options { return o }},
-		"empty dsse type": {sign.DSSE("", []byte("x")), func(o sign.Options) sign.Options { return o }},
 		"rekor v9":        {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Services.Rekor = []sign.Log{{URL: "x", Version: 9}}; return o }},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,58 @@
+// Package sign makes Sigstore bundles (v0.3 JSON): keyless, where an OIDC
+// identity token gets a short-lived Fulcio certificate for a fresh key, the
+// signature is logged in Rekor (v1 or v2) and timestamped by RFC 3161
+// timestamp authorities; or with any crypto.Signer (a file key, a KMS or
+// hardware key), the bundle then naming the key by a hint.
+//
+// It builds on sigstore-go's sign package (github.com/sigstore/sigstore-go
+// v1.3, pkg/sign) and its Fulcio, Rekor and TSA clients, and adds what an
+// embedding program needs around them:
+//
+//   - Content: a blob streamed through a hash (a 2 GB file is never held in
+//     memory; the digest is what gets signed), a precomputed digest, or an
+//     in-toto statement (a DSSE bundle).
+//   - Token sources: StaticToken, EnvToken (SIGSTORE_ID_TOKEN),
+//     FileToken, GitHubActionsToken (the ambient Actions token, audience
+//     "sigstore"), InteractiveToken (browser or device flow), or a TokenFunc.
+//     A malformed or expired token is a *TokenError before any network call.
+//   - Services: PublicGood, explicit URLs, or ServicesFromSigningConfig
+//     (signing_config.json v0.2: services selected by validity window and
+//     API version).
+//   - Verify-after-sign against Options.TrustedRoot, on unless
+//     Options.UnsafeSkipVerify.
+//   - Faults: each attempt has a timeout; transient failures (connection
+//     errors, timeouts, 5xx, 429) are retried with exponential backoff; then
+//     a *ServiceError names the service (fulcio, rekor, tsa, oidc), the step
+//     and the kind (ErrUnavailable, ErrTimeout, ErrBadResponse,
+//     ErrRejected). WriteFile writes atomically: never a partial bundle.
+//
+// Specifications: Sigstore bundle
+// (https://github.com/sigstore/protobuf-specs, bundle v0.3), DSSE
+// (https://github.com/secure-systems-lab/dsse), in-toto Statement v1,
+// signing_config v0.2, RFC 3161.
+//
+// A keyless signature of a file:
+//
+//	f, _ := os.Open("release.tar.gz")
+//	defer f.Close()
+//	sc, _ := root.NewSigningConfigFromPath("signing_config.json")
+//	services, _ := sign.ServicesFromSigningConfig(sc, time.Now())
+//	tr, _ := root.NewTrustedRootFromPath("trusted_root.json")
+//	b, err := sign.Sign(ctx, sign.Blob(f), sign.Options{
+//		Token:       sign.EnvToken(""), // SIGSTORE_ID_TOKEN
+//		Services:    services,
+//		TrustedRoot: tr,
+//	})
+//	if err != nil { ... }
+//	err = sign.WriteFile("release.tar.gz.sigstore.json", b)
+//
+// For tests, package signtest (sign/signtest) is a deterministic in-process
+// Sigstore: it serves Fulcio, Rekor v2 and a TSA on loopback so Sign runs
+// against it in milliseconds, and mints bundles for golden files.
+//
+// What this package does not check: that the token's identity is the one
+// the caller expects (Fulcio verifies the token; verify-after-sign checks
+// the chain, log entry, timestamps, SCT and signature, not a policy — use
+// the verify package for that); what a statement says (see attest); and,
+// for Digest content, that the digest is really the artifact's.
+package sign
