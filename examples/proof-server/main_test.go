@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	proofKey  = "ophamin-scenario-proof-key"
+	proofsDir = "../../proof/testdata/ophamin/proofs/"
+	anova     = proofsDir + "anova_scipy_vs_statsmodels_vs_pingouin_b0fcc417fb505410.json"
+	crdt      = proofsDir + "crdt-laws_2026-05-31_validated_fcd001e3612e.json"
+	crdtKey   = "1c0049bf886605d96defb43cb0a24969788b8a0076a3c7e83d32a9b166009b3c"
+)
+
+// serve starts the real server on a loopback listener.
+func serve(t *testing.T, cfg Config) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(cfg)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+func post(t *testing.T, url string, body []byte) (int, Response, string) {
+	t.Helper()
+	resp, err := http.Post(url+"/verify", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var r Response
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("answer is not JSON: %q", raw)
+	}
+	return resp.StatusCode, r, string(raw)
+}
+
+func read(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestVerifyService(t *testing.T) {
+	pub, _ := hex.DecodeString(crdtKey)
+	url := serve(t, Config{Key: []byte(proofKey), AttestationKeys: []ed25519.PublicKey{pub}, MaxBody: 64 << 10})
+	unpinned := serve(t, Config{Key: []byte(proofKey)})
+	wrongKey := serve(t, Config{Key: []byte("not the proof key")})
+
+	big := append(append([]byte(`{"pad":"`), bytes.Repeat([]byte("a"), 70<<10)...), `"}`...)
+	tests := []struct {
+		name     string
+		url      string
+		body     []byte
+		status   int
+		verified bool
+		attested bool
+		attOK    bool
+		check    string
+	}{
+		{"verified", url, read(t, anova), 200, true, false, false, ""},
+		{"attested and pinned", url, read(t, crdt), 200, true, true, true, ""},
+		{"attested, key not pinned", unpinned, read(t, crdt), 200, true, true, false, ""},
+		{"not JSON", url, []byte("hello"), 400, false, false, false, "json"},
+		{"duplicate key", url, []byte(`{"a":1,"a":2}`), 400, false, false, false, "json"},
+		{"not a record", url, []byte(`[1,2]`), 422, false, false, false, "record"},
+		{"over the size limit", url, big, 413, false, false, false, ""},
+		{"wrong key", wrongKey, read(t, anova), 422, false, false, false, "signature"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, r, raw := post(t, tt.url, tt.body)
+			if status != tt.status || r.Verified != tt.verified || r.Attested != tt.attested ||
+				r.AttestationVerified != tt.attOK || r.Check != tt.check {
+				t.Fatalf("status %d, answer %s", status, raw)
+			}
+			if tt.verified && (len(r.ProofID) != 64 || r.Error != "") {
+				t.Errorf("answer %s", raw)
+			}
+			if !tt.verified && r.Error == "" {
+				t.Errorf("no error message: %s", raw)
+			}
+			if strings.Contains(raw, proofKey) || strings.Contains(raw, "not the proof key") {
+				t.Errorf("answer echoes key material: %s", raw)
+			}
+		})
+	}
+
+	resp, err := http.Get(url + "/verify")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET: %d", resp.StatusCode)
+	}
+}
+
+// TestSlowClient: a client that trickles its headers or its body is cut
+// off by ReadHeaderTimeout / ReadTimeout instead of holding the server.
+func TestSlowClient(t *testing.T) {
+	url := serve(t, Config{Key: []byte(proofKey), ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 400 * time.Millisecond})
+	addr := strings.TrimPrefix(url, "http://")
+
+	t.Run("headers", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		io.WriteString(conn, "POST /verify HTTP/1.1\r\nHost: x\r\n") // and never finish
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = io.ReadAll(conn) // the server must close the connection
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("server kept a connection with unfinished headers open")
+		}
+	})
+
+	t.Run("body", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		io.WriteString(conn, "POST /verify HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"a\":") // 995 bytes short
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatal("server waited for a slow body beyond its ReadTimeout")
+			}
+			t.Fatalf("no answer: %v", err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestTimeout {
+			t.Errorf("status %d, want 408", resp.StatusCode)
+		}
+	})
+}
+
+func TestLoadKey(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "key")
+	os.WriteFile(f, []byte("secret\n"), 0o600)
+	env := func(v string) func(string) string { return func(string) string { return v } }
+
+	if k, src, err := loadKey(f, env("other")); err != nil || string(k) != "secret" || src != "-key-file" {
+		t.Errorf("file: %q %q %v", k, src, err)
+	}
+	if k, src, err := loadKey("", env("from-env")); err != nil || string(k) != "from-env" || src != "$"+KeyEnv {
+		t.Errorf("env: %q %q %v", k, src, err)
+	}
+	if _, _, err := loadKey("", env("")); err == nil {
+		t.Error("no key accepted")
+	}
+	if _, _, err := loadKey(filepath.Join(dir, "missing"), env("")); err == nil {
+		t.Error("missing file accepted")
+	}
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	if _, _, err := loadKey(empty, env("")); err == nil {
+		t.Error("empty key file accepted")
+	}
+	if _, err := parsePinned("zz"); err == nil {
+		t.Error("bad pinned key accepted")
+	}
+	if keys, err := parsePinned(crdtKey + ", " + crdtKey); err != nil || len(keys) != 2 {
+		t.Errorf("parsePinned: %v", err)
+	}
+}
+
+// TestRun starts the command as main does, verifies one record, and shuts
+// it down; the log line never holds the key.
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	var log bytes.Buffer
+	errc := make(chan error, 1)
+	getenv := func(k string) string {
+		if k == KeyEnv {
+			return proofKey
+		}
+		return ""
+	}
+	go func() {
+		errc <- run(ctx, []string{"-addr", "127.0.0.1:0", "-attestation-key", crdtKey}, getenv, &log, ready)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-errc:
+		t.Fatal(err)
+	}
+	status, r, raw := post(t, "http://"+addr, read(t, crdt))
+	if status != 200 || !r.AttestationVerified {
+		t.Errorf("status %d: %s", status, raw)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), proofKey) {
+		t.Errorf("log holds the key: %s", log.String())
+	}
+
+	for _, args := range [][]string{{"-bogus"}, {"-attestation-key", "zz"}, {"-addr", "256.0.0.1:0"}} {
+		if err := run(context.Background(), args, getenv, io.Discard, nil); err == nil {
+			t.Errorf("run %v succeeded", args)
+		}
+	}
+	if err := run(context.Background(), nil, func(string) string { return "" }, io.Discard, nil); err == nil {
+		t.Error("run without a key succeeded")
+	}
+}
