@@ -264,7 +264,9 @@ func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) ([]sgverify.VerifierO
 	if err != nil {
 		return nil, fail(CheckBundle, ErrBundle, err)
 	}
-	var o []sgverify.VerifierOption
+	// The statement is parsed here, from the verified payload, without
+	// sigstore-go building a structpb tree of the predicate.
+	o := []sgverify.VerifierOption{sgverify.WithoutStatementPredicate()}
 	promise := false
 	switch v.trust.profile {
 	case ProfileTransparencyLog:

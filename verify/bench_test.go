@@ -1,0 +1,357 @@
+package verify_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/testing/ca"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
+	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/chainproof/chainproof/verify"
+)
+
+// BenchmarkBytesToVerified compares, on the conformance happy-path v0.3
+// bundle (public-good, embedded root), bundle bytes -> verified result
+// through this package against parsing plus sigstore-go's Verifier.Verify
+// with the same checks, and the crypto floor measured in the same run.
+func BenchmarkBytesToVerified(b *testing.B) {
+	data, err := os.ReadFile(happyV03)
+	if err != nil {
+		b.Fatal(err)
+	}
+	art, _ := os.ReadFile(defaultArt.Path)
+	v := publicGood(b)
+	tr, _ := verify.PublicGood()
+	pol := verify.Policy{Identities: []verify.Identity{beacon()}}
+	ctx := context.Background()
+
+	b.Run("chainproof", func(b *testing.B) {
+		for b.Loop() {
+			bu, err := verify.ParseBundle(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := v.Verify(ctx, bu, verify.Artifact{Reader: bytes.NewReader(art)}, pol); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sigstore-go", func(b *testing.B) {
+		id, err := sgverify.NewShortCertificateIdentity(beaconIssuer, "", beaconSAN, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			var bu bundle.Bundle
+			if err := bu.UnmarshalJSON(data); err != nil {
+				b.Fatal(err)
+			}
+			sv, err := sgverify.NewVerifier(tr.Material(), sgverify.WithTransparencyLog(1),
+				sgverify.WithIntegratedTimestamps(1), sgverify.WithSignedCertificateTimestamps(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := sv.Verify(&bu, sgverify.NewPolicy(sgverify.WithArtifact(bytes.NewReader(art)), sgverify.WithCertificateIdentity(id))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
+	// The crypto floor: each unavoidable check once, with pools and keys
+	// prepared outside the loop.
+	var sb bundle.Bundle
+	if err := sb.UnmarshalJSON(data); err != nil {
+		b.Fatal(err)
+	}
+	vc, _ := sb.VerificationContent()
+	leaf := vc.Certificate()
+	entries, _ := sb.TlogEntries()
+	entry := entries[0]
+	roots, inters := x509.NewCertPool(), x509.NewCertPool()
+	for _, c := range tr.Material().FulcioCertificateAuthorities() {
+		f := c.(*root.FulcioCertificateAuthority)
+		roots.AddCert(f.Root)
+		for _, i := range f.Intermediates {
+			inters.AddCert(i)
+		}
+	}
+	at := entry.IntegratedTime()
+	chainOpts := x509.VerifyOptions{Roots: roots, Intermediates: inters, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}
+	chains, err := leaf.Verify(chainOpts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	digest := sha256.Sum256(art)
+	sig := sb.GetMessageSignature().GetSignature()
+	logs := tr.Material().RekorLogs()
+	tl := logs[hex.EncodeToString([]byte(entry.LogKeyID()))]
+	logVerifier, err := signature.LoadVerifier(tl.PublicKey, tl.SignatureHashFunc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	floor := map[string]func(){
+		"cert-chain": func() {
+			if _, err := leaf.Verify(chainOpts); err != nil {
+				b.Fatal(err)
+			}
+		},
+		"artifact-signature": func() {
+			h := sha256.Sum256(art)
+			if !ecdsa.VerifyASN1(leaf.PublicKey.(*ecdsa.PublicKey), h[:], sig) || h != digest {
+				b.Fatal("signature")
+			}
+		},
+		"set": func() {
+			if err := tlog.VerifySET(entry, logs); err != nil {
+				b.Fatal(err)
+			}
+		},
+		"checkpoint+inclusion-proof": func() {
+			if err := tlog.VerifyInclusion(entry, logVerifier); err != nil {
+				b.Fatal(err)
+			}
+		},
+		"sct": func() {
+			if err := sgverify.VerifySignedCertificateTimestamp(chains, 1, tr.Material()); err != nil {
+				b.Fatal(err)
+			}
+		},
+	}
+	b.Run("floor", func(b *testing.B) {
+		for b.Loop() {
+			for _, f := range floor {
+				f()
+			}
+		}
+	})
+	for _, name := range []string{"cert-chain", "artifact-signature", "set", "checkpoint+inclusion-proof", "sct"} {
+		b.Run("floor/"+name, func(b *testing.B) {
+			for b.Loop() {
+				floor[name]()
+			}
+		})
+	}
+}
+
+// BenchmarkThousand verifies 1,000 public-good bundles (the four happy-path
+// conformance bundles over a.txt, cycled) against one Verifier,
+// sequentially and with GOMAXPROCS workers. One op = 1,000 verifications.
+func BenchmarkThousand(b *testing.B) {
+	var raw [][]byte
+	for _, c := range []string{"happy-path-v0.1", "happy-path-v0.2", "happy-path-v0.3", "happy-path-intoto-in-dsse-v3"} {
+		d, err := os.ReadFile(filepath.Join(casesDir, c, "bundle.sigstore.json"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw = append(raw, d)
+	}
+	const n = 1000
+	v := publicGood(b)
+	pol := verify.Policy{Identities: []verify.Identity{beacon()}}
+	art := verify.Artifact{Digest: fileDigest(b, defaultArt.Path)}
+	one := func(i int) {
+		bu, err := verify.ParseBundle(raw[i%len(raw)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := v.Verify(context.Background(), bu, art, pol); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("sequential", func(b *testing.B) {
+		for b.Loop() {
+			for i := 0; i < n; i++ {
+				one(i)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		workers := runtime.GOMAXPROCS(0)
+		b.ReportMetric(float64(workers), "workers")
+		for b.Loop() {
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			for w := 0; w < workers; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := int(next.Add(1)) - 1
+						if i >= n {
+							return
+						}
+						one(i)
+					}
+				}()
+			}
+			wg.Wait()
+		}
+	})
+}
+
+// largeAttestation mints, with sigstore-go's VirtualSigstore, a DSSE
+// bundle whose SLSA-typed statement carries a predicate of about size
+// bytes, plus a GitHub-style (timestamp-only) trusted root for it.
+func largeAttestation(tb testing.TB, size int, artifact []byte) (bundleJSON []byte, tr *verify.TrustedRoot) {
+	tb.Helper()
+	vs, err := ca.NewVirtualSigstore()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d := sha256.Sum256(artifact)
+	var st bytes.Buffer
+	fmt.Fprintf(&st, `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"%x"}}],"predicateType":"https://example.com/big/v1","predicate":{"blob":"`, d)
+	st.WriteString(strings.Repeat("x", size))
+	st.WriteString(`"}}`)
+	ent, err := vs.Attest("someone@example.com", "https://issuer.example", st.Bytes())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	vc, _ := ent.VerificationContent()
+	sc, _ := ent.SignatureContent()
+	env := sc.EnvelopeContent().RawEnvelope()
+	payload, _ := base64.StdEncoding.DecodeString(env.Payload)
+	sigBytes, _ := base64.StdEncoding.DecodeString(env.Signatures[0].Sig)
+	tss, _ := ent.Timestamps()
+	pb := &protobundle.Bundle{
+		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+		VerificationMaterial: &protobundle.VerificationMaterial{
+			Content:                   &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: vc.Certificate().Raw}},
+			TimestampVerificationData: &protobundle.TimestampVerificationData{Rfc3161Timestamps: []*protocommon.RFC3161SignedTimestamp{{SignedTimestamp: tss[0]}}},
+		},
+		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
+			Payload: payload, PayloadType: env.PayloadType,
+			Signatures: []*protodsse.Signature{{Sig: sigBytes}},
+		}},
+	}
+	bundleJSON, err = protojson.Marshal(pb)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	trJSON, err := json.Marshal(mustTrustedRoot(tb, vs))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tr, err = verify.ParseGitHubTrustedRoot(trJSON, "virtual sigstore (timestamp-only)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bundleJSON, tr
+}
+
+func mustTrustedRoot(tb testing.TB, vs *ca.VirtualSigstore) *root.TrustedRoot {
+	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, vs.FulcioCertificateAuthorities(), nil, vs.TimestampingAuthorities(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tr
+}
+
+// TestTimestampOnlyProfile: a GitHub-style (TSA-only, no log) bundle
+// verifies under ProfileTimestampOnly and not under the default profile.
+func TestTimestampOnlyProfile(t *testing.T) {
+	art := []byte("artifact")
+	bj, tr := largeAttestation(t, 10, art)
+	v, _ := verify.New(verify.Options{TrustedRoot: tr})
+	b, err := verify.ParseBundle(bj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := verify.Policy{Identities: []verify.Identity{{Issuer: verify.Exact("https://issuer.example"), SAN: verify.Exact("someone@example.com")}}}
+	res, err := v.Verify(context.Background(), b, verify.Artifact{Reader: bytes.NewReader(art)}, pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Timestamps) != 1 || res.Timestamps[0].Kind != "tsa" || len(res.LogEntries) != 0 {
+		t.Fatalf("timestamps %+v entries %+v", res.Timestamps, res.LogEntries)
+	}
+	if _, err := v.Verify(context.Background(), b, verify.Artifact{Reader: strings.NewReader("other")}, pol); err == nil {
+		t.Fatal("wrong artifact verified")
+	}
+	// The same root under the default profile has no log: refused.
+	raw, _ := json.Marshal(tr.Material())
+	if _, err := verify.ParseTrustedRoot(raw, "x"); err == nil {
+		t.Fatal("default profile accepted a root without logs")
+	}
+}
+
+// BenchmarkLargePredicateHeap reports the peak heap while reading and
+// verifying an attestation bundle with a 50 MB predicate, relative to the
+// payload size (goal: at most 3x).
+func BenchmarkLargePredicateHeap(b *testing.B) {
+	const size = 50 << 20
+	art := []byte("artifact")
+	bj, tr := largeAttestation(b, size, art)
+	path := filepath.Join(b.TempDir(), "big.sigstore.json")
+	if err := os.WriteFile(path, bj, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	bj = nil
+	v, _ := verify.New(verify.Options{TrustedRoot: tr})
+	pol := verify.Policy{Identities: []verify.Identity{{Issuer: verify.Exact("https://issuer.example"), SAN: verify.Exact("someone@example.com")}}}
+	var peak uint64
+	for b.Loop() {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		base := ms.HeapAlloc
+		stop := make(chan struct{})
+		done := make(chan uint64)
+		go func() {
+			var max uint64
+			var m runtime.MemStats
+			t := time.NewTicker(2 * time.Millisecond)
+			defer t.Stop()
+			for {
+				runtime.ReadMemStats(&m)
+				if m.HeapAlloc > max {
+					max = m.HeapAlloc
+				}
+				select {
+				case <-stop:
+					done <- max
+					return
+				case <-t.C:
+				}
+			}
+		}()
+		bu, err := verify.ReadBundleFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := v.Verify(context.Background(), bu, verify.Artifact{Reader: bytes.NewReader(art)}, pol)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.KeepAlive(res)
+		close(stop)
+		if p := <-done - base; p > peak {
+			peak = p
+		}
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peak)/float64(size), "x-payload")
+}
