@@ -53,12 +53,13 @@ func (s *Sigstore) AddEntry(req *rekortilespb.HashedRekordRequestV002) (*protore
 
 	s.mu.Lock()
 	s.log = append(s.log, rfc6962.DefaultHasher.HashLeaf(body))
-	leaves := append([][]byte(nil), s.log...)
+	index := len(s.log) - 1
+	size := len(s.log)
+	rootHash := s.subtree(0, size)
+	proof := s.inclusionPath(index, 0, size)
 	s.mu.Unlock()
 
-	index := len(leaves) - 1
-	rootHash := treeHash(leaves)
-	cp := flog.Checkpoint{Origin: LogOrigin, Size: uint64(len(leaves)), Hash: rootHash}.Marshal()
+	cp := flog.Checkpoint{Origin: LogOrigin, Size: uint64(size), Hash: rootHash}.Marshal()
 	ns, err := rekornote.NewNoteSigner(context.Background(), LogOrigin, noteSigner{detSigner{s.logKey}})
 	if err != nil {
 		return nil, err
@@ -67,7 +68,6 @@ func (s *Sigstore) AddEntry(req *rekortilespb.HashedRekordRequestV002) (*protore
 	if err != nil {
 		return nil, err
 	}
-	proof := inclusionPath(index, leaves)
 	if proof == nil {
 		proof = [][]byte{}
 	}
@@ -77,7 +77,7 @@ func (s *Sigstore) AddEntry(req *rekortilespb.HashedRekordRequestV002) (*protore
 		KindVersion: &protorekor.KindVersion{Kind: "hashedrekord", Version: "0.0.2"},
 		InclusionProof: &protorekor.InclusionProof{
 			LogIndex:   int64(index),
-			TreeSize:   int64(len(leaves)),
+			TreeSize:   int64(size),
 			RootHash:   rootHash,
 			Hashes:     proof,
 			Checkpoint: &protorekor.Checkpoint{Envelope: string(signed)},
@@ -97,30 +97,46 @@ func (c logClient) Add(_ context.Context, entry any) (*protorekor.TransparencyLo
 	return c.s.AddEntry(req)
 }
 
-// treeHash is the RFC 6962 Merkle tree hash over leaf hashes.
-func treeHash(leaves [][]byte) []byte {
-	switch n := len(leaves); n {
-	case 0:
+// subtree is the RFC 6962 Merkle tree hash of leaves [start, start+n).
+// Hashes of complete power-of-two subtrees never change and are memoized,
+// so computing a root or a proof costs O(log² n), not O(n). Call with s.mu
+// held.
+func (s *Sigstore) subtree(start, n int) []byte {
+	switch {
+	case n == 0:
 		return rfc6962.DefaultHasher.EmptyRoot()
-	case 1:
-		return leaves[0]
-	default:
-		k := split(n)
-		return rfc6962.DefaultHasher.HashChildren(treeHash(leaves[:k]), treeHash(leaves[k:]))
+	case n == 1:
+		return s.log[start]
 	}
+	full := n&(n-1) == 0
+	key := [2]int{start, n}
+	if full {
+		if h, ok := s.nodes[key]; ok {
+			return h
+		}
+	}
+	k := split(n)
+	h := rfc6962.DefaultHasher.HashChildren(s.subtree(start, k), s.subtree(start+k, n-k))
+	if full {
+		if s.nodes == nil {
+			s.nodes = map[[2]int][]byte{}
+		}
+		s.nodes[key] = h
+	}
+	return h
 }
 
-// inclusionPath is the RFC 6962 audit path of leaf m.
-func inclusionPath(m int, leaves [][]byte) [][]byte {
-	n := len(leaves)
+// inclusionPath is the RFC 6962 audit path of leaf m within the subtree
+// [start, start+n). Call with s.mu held.
+func (s *Sigstore) inclusionPath(m, start, n int) [][]byte {
 	if n <= 1 {
 		return nil
 	}
 	k := split(n)
 	if m < k {
-		return append(inclusionPath(m, leaves[:k]), treeHash(leaves[k:]))
+		return append(s.inclusionPath(m, start, k), s.subtree(start+k, n-k))
 	}
-	return append(inclusionPath(m-k, leaves[k:]), treeHash(leaves[:k]))
+	return append(s.inclusionPath(m-k, start+k, n-k), s.subtree(start, k))
 }
 
 // split is the largest power of two smaller than n.

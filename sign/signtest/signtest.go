@@ -67,9 +67,10 @@ type Sigstore struct {
 	epoch                                                     time.Time
 
 	mu     sync.Mutex
-	serial int64 // certificate and timestamp serials
-	leaves int64 // leaf key counter
-	log    [][]byte
+	serial int64             // certificate and timestamp serials
+	leaves int64             // leaf key counter
+	log    [][]byte          // leaf hashes
+	nodes  map[[2]int][]byte // memoized complete subtree hashes
 	tr     *root.TrustedRoot
 }
 

@@ -11,6 +11,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -159,6 +161,34 @@ func TestDeterministicGolden(t *testing.T) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s differs from the golden file (run go test -update and review)", name)
+		}
+	}
+}
+
+// TestLogProofs checks the log's inclusion proofs against
+// transparency-dev/merkle's verifier for many tree sizes.
+func TestLogProofs(t *testing.T) {
+	s, err := signtest.New(signtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 40; i++ {
+		data, err := s.SignBlob(signtest.Email("a@example.com"), []byte{byte(i)}, signtest.MintOptions{NoTimestamp: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bundle.Bundle
+		if err := b.UnmarshalJSON(data); err != nil {
+			t.Fatal(err)
+		}
+		e := b.GetVerificationMaterial().GetTlogEntries()[0]
+		p := e.GetInclusionProof()
+		leaf := rfc6962.DefaultHasher.HashLeaf(e.GetCanonicalizedBody())
+		if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(p.GetLogIndex()), uint64(p.GetTreeSize()), leaf, p.GetHashes(), p.GetRootHash()); err != nil {
+			t.Fatalf("entry %d: %v", i, err)
+		}
+		if p.GetLogIndex() != int64(i) || p.GetTreeSize() != int64(i+1) {
+			t.Fatalf("entry %d: index %d size %d", i, p.GetLogIndex(), p.GetTreeSize())
 		}
 	}
 }
