@@ -97,6 +97,12 @@ type canon struct {
 	bodyEnd              int
 	schemaVal, schemaEnd int      // span of the body's schema_version value in out
 	extra                []member // proof_id, signature, attestation: spans into scratch
+	order                []sortKey
+}
+
+type sortKey struct {
+	prefix uint64
+	idx    int
 }
 
 var canonPool = sync.Pool{New: func() any { return new(canon) }}
@@ -319,25 +325,39 @@ func (c *canon) object(depth int) error {
 		}
 	}
 	if !sorted {
-		slices.SortFunc(ms, c.cmpMember)
-		for i := 1; i < len(ms); i++ {
-			if c.cmpMember(ms[i-1], ms[i]) == 0 {
-				return c.dup(c.key(ms[i]))
+		// Sort 16-byte (prefix, index) pairs rather than the members.
+		c.order = c.order[:0]
+		for i, m := range ms {
+			c.order = append(c.order, sortKey{m.prefix, i})
+		}
+		slices.SortFunc(c.order, func(a, b sortKey) int {
+			switch {
+			case a.prefix < b.prefix:
+				return -1
+			case a.prefix > b.prefix:
+				return 1
+			}
+			return bytes.Compare(c.key(ms[a.idx]), c.key(ms[b.idx]))
+		})
+		for i := 1; i < len(c.order); i++ {
+			if c.cmpMember(ms[c.order[i-1].idx], ms[c.order[i].idx]) == 0 {
+				return c.dup(c.key(ms[c.order[i].idx]))
 			}
 		}
 	}
 	switch {
 	case top:
-		c.finishRecord(objStart, ms)
+		c.finishRecord(objStart, ms, sorted)
 	case !sorted:
 		// Rewrite the members in key order.
 		content := objStart + 1
 		c.scratch = append(c.scratch[:0], c.out[content:]...)
 		c.out = c.out[:content]
-		for i, m := range ms {
+		for i, o := range c.order {
 			if i > 0 {
 				c.out = append(c.out, ',')
 			}
+			m := ms[o.idx]
 			c.out = append(c.out, c.scratch[m.start-content:m.end-content]...)
 		}
 		c.out = append(c.out, '}')
@@ -365,14 +385,18 @@ func isRecordField(key []byte) bool {
 }
 
 // finishRecord writes the body (the top-level members minus proof_id,
-// signature and attestation) in key order, and keeps the others in c.extra
+// signature and attestation) in key order (ms, or c.order when not sorted), and keeps the others in c.extra
 // as spans of c.scratch.
-func (c *canon) finishRecord(objStart int, ms []member) {
+func (c *canon) finishRecord(objStart int, ms []member, sorted bool) {
 	content := objStart + 1
 	c.scratch = append(c.scratch[:0], c.out[content:]...)
 	c.out = c.out[:content]
 	n := 0
-	for _, m := range ms {
+	for i := range ms {
+		m := ms[i]
+		if !sorted {
+			m = ms[c.order[i].idx]
+		}
 		if isRecordField(c.key(m)) {
 			m.start, m.val, m.end = m.start-content, m.val-content, m.end-content
 			c.extra = append(c.extra, m)
