@@ -45,7 +45,7 @@
 // [ErrNotJSON], [ErrDuplicateKey], [ErrInvalidUTF8], [ErrLoneSurrogate],
 // [ErrMissingSignature], [ErrMalformedSignature], [ErrSignatureMismatch],
 // [ErrProofIDMismatch], [ErrUnsupportedSchemaVersion],
-// [ErrAttestationInvalid] and the others listed below.
+// [ErrAttestationInvalid], and the package's other Err* sentinels.
 //
 // The optional Ed25519 attestation ([Attest]) signs the same canonical body.
 // [Verify] checks it against the public key the record embeds and reports
