@@ -1,0 +1,134 @@
+package signtest_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/chainproof/chainproof/sign"
+	"github.com/chainproof/chainproof/sign/signtest"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+)
+
+func ExampleNew() {
+	st, err := signtest.New(signtest.Options{}) // DefaultSeed, fixed DefaultTime
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tr := st.TrustedRoot()
+	fmt.Println(st.Now(), len(tr.FulcioCertificateAuthorities()), len(tr.RekorLogs()), len(tr.TimestampingAuthorities()), len(tr.CTLogs()))
+	// Output: 2026-01-01 00:00:00 +0000 UTC 1 1 1 1
+}
+
+func ExampleSigstore_SignBlob() {
+	st, _ := signtest.New(signtest.Options{})
+	data, err := st.SignBlob(signtest.Email("alice@example.com"), []byte("hello, world\n"), signtest.MintOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Same seed, clock and calls: the same bytes, every time.
+	fmt.Printf("%x\n", sha256.Sum256(data))
+	// Output: a71cab1409a635c4d7bc3cc023c4716b36e6a17fac0b0883ceddc18de5872216
+}
+
+func ExampleSigstore_SignDSSE() {
+	st, _ := signtest.New(signtest.Options{})
+	stmt := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}],"predicateType":"https://example.com/p","predicate":{}}`)
+	data, err := st.SignDSSE(signtest.GitHub(signtest.GitHubWorkflow{Repository: "octo/app"}), "application/vnd.in-toto+json", stmt, signtest.MintOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var b bundle.Bundle
+	if err := b.UnmarshalJSON(data); err != nil {
+		fmt.Println(err)
+		return
+	}
+	vc, _ := b.VerificationContent()
+	fmt.Println(vc.Certificate().URIs[0])
+	// Output: https://github.com/octo/app/.github/workflows/release.yml@refs/heads/main
+}
+
+func ExampleEmail() {
+	id := signtest.Email("alice@example.com")
+	fmt.Println(id.Issuer, id.Subject)
+	// Output: https://oidc.signtest.invalid alice@example.com
+}
+
+func ExampleGitHub() {
+	id := signtest.GitHub(signtest.GitHubWorkflow{Repository: "octo/app", WorkflowPath: ".github/workflows/ci.yml", Ref: "refs/tags/v1.0.0"})
+	fmt.Println(id.Issuer)
+	fmt.Println(id.Subject)
+	// Output:
+	// https://token.actions.githubusercontent.com
+	// https://github.com/octo/app/.github/workflows/ci.yml@refs/tags/v1.0.0
+}
+
+func ExampleGitHubWorkflow_WorkflowRef() {
+	fmt.Println(signtest.GitHubWorkflow{Repository: "octo/app"}.WorkflowRef())
+	// Output: octo/app/.github/workflows/release.yml@refs/heads/main
+}
+
+func ExampleSigstore_IssueCertificate() {
+	st, _ := signtest.New(signtest.Options{})
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	chain, err := st.IssueCertificate(signtest.Email("alice@example.com"), &key.PublicKey)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(chain), chain[0].EmailAddresses, chain[0].NotAfter.Sub(chain[0].NotBefore))
+	// Output: 3 [alice@example.com] 10m0s
+}
+
+// ExampleSigstore_Handler runs the sign package's real clients against the
+// instance over loopback. In a test, st.Serve(t) does the same and stops
+// the server when the test ends.
+func ExampleSigstore_Handler() {
+	st, _ := signtest.New(signtest.Options{})
+	srv := httptest.NewServer(st.Handler())
+	defer srv.Close()
+
+	b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), sign.Options{
+		Token:       sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
+		Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.URL + signtest.PathTimestamp}},
+		TrustedRoot: st.TrustedRoot(),
+		Now:         st.Now,
+	})
+	fmt.Println(err, len(b.GetVerificationMaterial().GetTlogEntries()))
+	// Output: <nil> 1
+}
+
+func ExampleSigstore_Token() {
+	st, _ := signtest.New(signtest.Options{})
+	c, err := sign.ParseToken(st.Token(signtest.Email("alice@example.com")), st.Now())
+	fmt.Println(c.Issuer, c.Email, c.Audience, c.Expiry.Sub(st.Now()), err)
+	// Output: https://oidc.signtest.invalid alice@example.com [sigstore] 10m0s <nil>
+}
+
+func ExampleSigstore_TrustedRootJSON() {
+	st, _ := signtest.New(signtest.Options{})
+	data, _ := st.TrustedRootJSON()
+	fmt.Println(strings.Contains(string(data), `"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"`))
+	// Output: true
+}
+
+func ExampleSigstore_SigningConfigJSON() {
+	st, _ := signtest.New(signtest.Options{})
+	data, _ := st.SigningConfigJSON("http://127.0.0.1:8080")
+	fmt.Println(strings.Contains(string(data), "signingconfig.v0.2"))
+	// Output: true
+}
+
+func ExampleSigstore_LogID() {
+	st, _ := signtest.New(signtest.Options{})
+	fmt.Println(len(st.LogID()))
+	// Output: 32
+}
