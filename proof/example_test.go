@@ -190,6 +190,24 @@ func ExampleRecord_MarshalJSON() {
 	// "provenance":{"count":3,"ratio":1.0}
 }
 
+func ExampleParseRecord() {
+	rec, err := os.ReadFile("testdata/ophamin/proofs/crdt-laws_2026-05-31_validated_fcd001e3612e.json")
+	if err != nil {
+		panic(err)
+	}
+	v, err := proof.Verify(rec, []byte("ophamin-scenario-proof-key"))
+	if err != nil {
+		panic(err)
+	}
+	r, err := proof.ParseRecord(v.Body) // read only what was verified
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(r.Verdict.Outcome, r.Claim.Threshold.Comparator, r.Claim.Threshold.Value, r.Data.Datasets[0].NRecords)
+	// Output:
+	// VALIDATED >= 0.99 100
+}
+
 func ExampleTimestamp() {
 	t := time.Date(2026, 5, 31, 19, 46, 52, 196204000, time.FixedZone("CEST", 2*3600))
 	fmt.Println(proof.Timestamp(t))

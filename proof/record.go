@@ -1,6 +1,7 @@
 package proof
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -23,86 +24,96 @@ import (
 // map[string]any and map[string]string.
 type Record struct {
 	// SchemaVersion is "1.0"; empty means "1.0".
-	SchemaVersion   string
-	Identity        Identity
-	Claim           Claim
-	Preregistration Preregistration
-	Data            Data
-	Evidence        []Evidence
-	Verdict         Verdict
-	Reproduction    Reproduction
+	SchemaVersion   string          `json:"schema_version"`
+	Identity        Identity        `json:"identity"`
+	Claim           Claim           `json:"claim"`
+	Preregistration Preregistration `json:"preregistration"`
+	Data            Data            `json:"data"`
+	Evidence        []Evidence      `json:"evidence"`
+	Verdict         Verdict         `json:"verdict"`
+	Reproduction    Reproduction    `json:"reproduction"`
 	// Provenance is a free-form (W3C PROV-JSON) object; nil is {}.
-	Provenance map[string]any
+	Provenance map[string]any `json:"provenance"`
 }
 
 // Identity says which Ophamin version made the record, and when.
 type Identity struct {
-	OphaminVersion   string // non-empty
-	OphaminGitCommit string // may be ""
-	CreatedAt        string // ISO-8601 date-time; see Timestamp
+	OphaminVersion   string `json:"ophamin_version"`    // non-empty
+	OphaminGitCommit string `json:"ophamin_git_commit"` // may be ""
+	CreatedAt        string `json:"created_at"`         // ISO-8601 date-time; see Timestamp
 }
 
 // Claim is the hypothesis under test.
 type Claim struct {
-	Statement, Operationalization, H0, H1 string // non-empty
-	Threshold                             Threshold
+	Statement          string    `json:"statement"` // non-empty, as are the next three
+	Operationalization string    `json:"operationalization"`
+	H0                 string    `json:"h0"`
+	H1                 string    `json:"h1"`
+	Threshold          Threshold `json:"threshold"`
 }
 
 // Threshold is the pre-registered decision rule.
 type Threshold struct {
-	Metric     string // non-empty
-	Comparator string // one of >= <= > < ==
-	Value      float64
-	Units      string
+	Metric     string  `json:"metric"`     // non-empty
+	Comparator string  `json:"comparator"` // one of >= <= > < ==
+	Value      float64 `json:"value"`
+	Units      string  `json:"units"`
 }
 
 // Preregistration fixes the analysis before the data is seen.
 type Preregistration struct {
-	ConfigHash, DataHash string // non-empty
-	AnalysisPlan         string
-	SweepGrid            map[string]any // nil is {}
-	PreregisteredAt      string         // ISO-8601 date-time
+	ConfigHash      string         `json:"config_hash"` // non-empty
+	DataHash        string         `json:"data_hash"`   // non-empty
+	AnalysisPlan    string         `json:"analysis_plan"`
+	SweepGrid       map[string]any `json:"sweep_grid"`       // nil is {}
+	PreregisteredAt string         `json:"preregistered_at"` // ISO-8601 date-time
 }
 
 // Data names the substrate and the datasets.
 type Data struct {
-	SubstrateName      string // non-empty
-	SubstrateGitCommit string
-	Datasets           []Dataset // at least one
+	SubstrateName      string    `json:"substrate_name"` // non-empty
+	SubstrateGitCommit string    `json:"substrate_git_commit"`
+	Datasets           []Dataset `json:"datasets"` // at least one
 }
 
 // Dataset is one input dataset.
 type Dataset struct {
-	Name, ContentHash string
-	NRecords          int64 // >= 1
-	Source            string
-	Kind              string // empty means "corpus"
+	Name        string `json:"name"`
+	ContentHash string `json:"content_hash"`
+	NRecords    int64  `json:"n_records"` // >= 1
+	Source      string `json:"source"`
+	Kind        string `json:"kind"` // empty means "corpus"
 }
 
 // Evidence is one statistic supporting the verdict.
 type Evidence struct {
-	Pillar, StatisticName   string
-	StatisticValue          float64
-	Library, LibraryVersion string
-	CrossCheck              string         // one of passed, skipped, failed, n/a
-	Detail                  map[string]any // nil is {}
+	Pillar         string         `json:"pillar"`
+	StatisticName  string         `json:"statistic_name"`
+	StatisticValue float64        `json:"statistic_value"`
+	Library        string         `json:"library"`
+	LibraryVersion string         `json:"library_version"`
+	CrossCheck     string         `json:"cross_check"` // one of passed, skipped, failed, n/a
+	Detail         map[string]any `json:"detail"`      // nil is {}
 	// Optional numbers: nil is JSON null.
-	EffectSize, CILow, CIHigh, PValue *float64
+	EffectSize *float64 `json:"effect_size"`
+	CILow      *float64 `json:"ci_low"`
+	CIHigh     *float64 `json:"ci_high"`
+	PValue     *float64 `json:"p_value"`
 }
 
 // Verdict is the outcome against the threshold.
 type Verdict struct {
-	Outcome       string // one of VALIDATED, REFUTED, INCONCLUSIVE
-	ObservedValue float64
-	Threshold     Threshold
-	Reasoning     string // non-empty
+	Outcome       string    `json:"outcome"` // one of VALIDATED, REFUTED, INCONCLUSIVE
+	ObservedValue float64   `json:"observed_value"`
+	Threshold     Threshold `json:"threshold"`
+	Reasoning     string    `json:"reasoning"` // non-empty
 }
 
 // Reproduction says how to re-run the experiment.
 type Reproduction struct {
-	Command      string            // non-empty
-	Environment  map[string]string // at least one entry
-	LineageChain []string          // nil is []
+	Command      string            `json:"command"`       // non-empty
+	Environment  map[string]string `json:"environment"`   // at least one entry
+	LineageChain []string          `json:"lineage_chain"` // nil is []
 }
 
 // Timestamp formats t as Python's datetime.isoformat() does for an aware
@@ -368,6 +379,37 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	return appendValue(nil, r.body(), "")
+}
+
+// ParseRecord decodes the body of a record (or a whole record: proof_id,
+// signature and attestation are ignored) into a Record, typically after
+// [Verify] has authenticated it (pass Verified.Body). It is exact: the body
+// must satisfy every field rule and re-encode to the same canonical bytes,
+// so unknown fields, keys differing in case, missing fields and integers
+// where the schema has a float are refused with ErrInvalidRecord. Free-form
+// objects decode to map[string]any with json.Number numbers.
+func ParseRecord(data []byte) (*Record, error) {
+	rec, err := parseRecord(data)
+	if err != nil {
+		return nil, err
+	}
+	type plain Record // without the MarshalJSON method
+	var p plain
+	d := json.NewDecoder(bytes.NewReader(rec.body))
+	d.UseNumber()
+	d.DisallowUnknownFields()
+	if err := d.Decode(&p); err != nil {
+		return nil, fieldErr("", "does not fit the record schema: "+err.Error())
+	}
+	r := (*Record)(&p)
+	out, err := r.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(out, rec.body) {
+		return nil, fieldErr("", "body does not round-trip through Record (unknown or missing field, key case, or an integer where a float belongs)")
+	}
+	return r, nil
 }
 
 // Sign validates the record and returns the signed record JSON (proof_id,

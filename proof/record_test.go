@@ -117,3 +117,39 @@ func TestTimestamp(t *testing.T) {
 		t.Errorf("Timestamp = %s", got)
 	}
 }
+
+func TestParseRecord(t *testing.T) {
+	rec := signedSample(t)
+	r, err := ParseRecord(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Evidence[0].Detail["n"] != json.Number("100") || r.Claim.Threshold.Value != 0.99 || r.Data.Datasets[0].Kind != "corpus" {
+		t.Errorf("decoded %+v", r)
+	}
+	again, err := r.Sign(testKey)
+	if err != nil || !bytes.Equal(again, rec) {
+		t.Errorf("round trip changed the record: %v", err)
+	}
+	body, _ := sampleRecord().MarshalJSON()
+	for name, tt := range map[string]struct {
+		data     []byte
+		sentinel error
+	}{
+		"not json":        {[]byte("{"), ErrNotJSON},
+		"unknown field":   {setField(t, body, "extra", `1`), ErrInvalidRecord},
+		"key case":        {bytes.Replace(body, []byte(`"claim"`), []byte(`"Claim"`), 1), ErrInvalidRecord},
+		"int for float":   {bytes.Replace(body, []byte(`"statistic_value":1.0`), []byte(`"statistic_value":1`), 1), ErrInvalidRecord},
+		"missing field":   {setField(t, body, "provenance", ""), ErrInvalidRecord},
+		"wrong type":      {setField(t, body, "evidence", `{}`), ErrInvalidRecord},
+		"field rule":      {bytes.Replace(body, []byte(`"VALIDATED"`), []byte(`"MAYBE"`), 1), ErrInvalidRecord},
+		"schema version":  {setField(t, body, "schema_version", `"2.0"`), ErrUnsupportedSchemaVersion},
+		"missing version": {setField(t, body, "schema_version", ""), ErrInvalidRecord},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ParseRecord(tt.data); !errors.Is(err, tt.sentinel) {
+				t.Fatalf("ParseRecord = %v, want %v", err, tt.sentinel)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,6 +103,28 @@ func TestUpstreamProofs(t *testing.T) {
 				}
 			} else if v.Attestation != nil {
 				t.Errorf("unexpected attestation")
+			}
+			// The typed Record reads every upstream body exactly, and signing
+			// it reproduces the upstream proof_id and signature.
+			r, err := ParseRecord(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			typed, err := r.Sign([]byte(scenarioProofKey))
+			if err != nil {
+				t.Fatal(err)
+			}
+			vt, err := Verify(typed, []byte(scenarioProofKey))
+			if err != nil || vt.ProofID != v.ProofID {
+				t.Fatalf("typed Record re-signed: %v", err)
+			}
+			var up, ours struct {
+				Signature string `json:"signature"`
+			}
+			json.Unmarshal(data, &up)
+			json.Unmarshal(typed, &ours)
+			if up.Signature != ours.Signature {
+				t.Errorf("signature %s, upstream %s", ours.Signature, up.Signature)
 			}
 			// Re-signing with the same key reproduces the same proof_id and signature.
 			resigned, err := Sign(data, []byte(scenarioProofKey))
