@@ -56,7 +56,9 @@
 // an in-toto Statement v1 inside a DSSE envelope (package dsse) and verify
 // both layers: the outer signature (HMAC as upstream does, a public key, or
 // any dsse.Signer), then the inner HMAC with the proof key and the subject
-// digest.
+// digest. For a Sigstore-signed outer layer (a DSSE bundle checked by
+// package verify), [VerifyStatement] checks the inner layer of the verified
+// statement. [ParseRecord] reads a verified body into a [Record], exactly.
 //
 // # What this package does not check
 //

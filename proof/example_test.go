@@ -277,6 +277,21 @@ func ExampleVerifyEnvelope() {
 	// [release] true
 }
 
+func ExampleVerifyStatement() {
+	// The statement's authenticity comes from elsewhere, e.g. a Sigstore
+	// bundle checked by package verify; VerifyStatement checks the inner
+	// layer: shape, HMAC over the body, subject digest.
+	rec, _ := sample().Sign([]byte("proof-key"))
+	st, _ := proof.Statement(rec, []byte("proof-key"), proof.StatementOptions{})
+	v, err := proof.VerifyStatement(st, []byte("proof-key"))
+	fmt.Println(err, len(v.ProofID))
+	_, err = proof.VerifyStatement(st, []byte("another key"))
+	fmt.Println(errors.Is(err, proof.ErrSignatureMismatch))
+	// Output:
+	// <nil> 64
+	// true
+}
+
 func mustHex(s string) []byte {
 	b := make([]byte, len(s)/2)
 	for i := range b {

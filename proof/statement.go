@@ -93,7 +93,7 @@ func SignEnvelope(ctx context.Context, record, key []byte, opts StatementOptions
 	return env, nil
 }
 
-// EnvelopeVerified is the result of [VerifyEnvelope].
+// EnvelopeVerified is the result of [VerifyEnvelope] and [VerifyStatement].
 type EnvelopeVerified struct {
 	// Verified is the inner record: ProofID, SchemaVersion and the canonical
 	// Body. Attestation is always nil (statements do not carry one).
@@ -129,13 +129,30 @@ func VerifyEnvelope(ctx context.Context, env *dsse.Envelope, key []byte, opts ds
 		e.Got, e.Want = outer.PayloadType, PayloadType
 		return nil, e
 	}
+	v, err := VerifyStatement(outer.Payload, key)
+	if err != nil {
+		return nil, err
+	}
+	v.KeyIDs = outer.KeyIDs
+	return v, nil
+}
+
+// VerifyStatement performs steps (2) to (4) of [VerifyEnvelope] on a
+// statement whose authenticity the caller has already established by other
+// means, e.g. a Sigstore bundle verified by package verify (the outer layer
+// signed keylessly): the statement's shape, the inner HMAC with the proof
+// key, and the subject digest. KeyIDs of the result is nil.
+func VerifyStatement(statement, key []byte) (*EnvelopeVerified, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
 	// Strict JSON first (duplicate keys, UTF-8), then the shape.
-	if _, err := Canonicalize(outer.Payload); err != nil {
+	if _, err := Canonicalize(statement); err != nil {
 		e := stmtErr("", err.Error())
 		e.Err = fmt.Errorf("%w: %w", ErrStatement, err)
 		return nil, e
 	}
-	st := strictObject(outer.Payload, "_type", "subject", "predicateType", "predicate")
+	st := strictObject(statement, "_type", "subject", "predicateType", "predicate")
 	if st == nil {
 		return nil, stmtErr("", "want an object of exactly _type, subject, predicateType, predicate")
 	}
@@ -213,6 +230,5 @@ func VerifyEnvelope(ctx context.Context, env *dsse.Envelope, key []byte, opts ds
 	return &EnvelopeVerified{
 		Verified:    Verified{ProofID: id, SchemaVersion: SchemaVersion, Body: r.body},
 		SubjectName: subjectName,
-		KeyIDs:      outer.KeyIDs,
 	}, nil
 }
