@@ -23,7 +23,7 @@ func ExampleNew() {
 	}
 	tr := st.TrustedRoot()
 	fmt.Println(st.Now(), len(tr.FulcioCertificateAuthorities()), len(tr.RekorLogs()), len(tr.TimestampingAuthorities()), len(tr.CTLogs()))
-	// Output: 2026-01-01 00:00:00 +0000 UTC 1 1 1 1
+	// Output: 2026-01-01 00:00:00 +0000 UTC 1 2 1 1
 }
 
 func ExampleSigstore_SignBlob() {

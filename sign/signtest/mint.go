@@ -27,11 +27,20 @@ type MintOptions struct {
 	NoTimestamp bool
 	// NoLogEntry leaves out the transparency log entry.
 	NoLogEntry bool
+	// RekorV1 logs the signature in the Rekor v1 log instead of the v2
+	// one: a hashedrekord v0.0.1 entry for SignBlob, a dsse v0.0.1 entry
+	// for SignDSSE, each with an integrated time (the clock's reading),
+	// a signed entry timestamp and an inclusion proof with a signed
+	// checkpoint. The integrated time is a verifiable signing time, so
+	// with NoTimestamp the bundle has the shape of a public-good Rekor v1
+	// bundle: verifiers use the integrated time instead of a TSA's.
+	RekorV1 bool
 }
 
 // SignBlob mints a bundle (v0.3 JSON) with a message signature over
 // SHA-256(artifact) by a fresh leaf key certified for id, a Rekor v2
-// hashedrekord entry and an RFC 3161 timestamp. The output is
+// hashedrekord entry (Rekor v1 with MintOptions.RekorV1) and an RFC 3161
+// timestamp. The output is
 // deterministic for a given seed, clock and call sequence.
 func (s *Sigstore) SignBlob(id Identity, artifact []byte, o MintOptions) ([]byte, error) {
 	sum := sha256.Sum256(artifact)
@@ -40,7 +49,8 @@ func (s *Sigstore) SignBlob(id Identity, artifact []byte, o MintOptions) ([]byte
 
 // SignDSSE mints a DSSE bundle over payload (e.g. an in-toto statement
 // with payloadType application/vnd.in-toto+json), logged in Rekor v2 as a
-// hashedrekord over the PAE.
+// hashedrekord over the PAE (with MintOptions.RekorV1: in Rekor v1 as a
+// dsse v0.0.1 entry).
 func (s *Sigstore) SignDSSE(id Identity, payloadType string, payload []byte, o MintOptions) ([]byte, error) {
 	return s.mint(id, &sgsign.DSSEData{Data: payload, PayloadType: payloadType}, false, o)
 }
@@ -64,7 +74,13 @@ func (s *Sigstore) mint(id Identity, content sgsign.Content, prehashed bool, o M
 			URL: "http://tsa.signtest.invalid/api/v1/timestamp", Transport: handlerTransport{s.Handler()},
 		})}
 	}
-	if !o.NoLogEntry {
+	switch {
+	case o.NoLogEntry:
+	case o.RekorV1:
+		bo.TransparencyLogs = []sgsign.Transparency{sgsign.NewRekor(&sgsign.RekorOptions{
+			BaseURL: "https://" + LogV1Origin, Version: 1, Client: v1Client{s},
+		})}
+	default:
 		bo.TransparencyLogs = []sgsign.Transparency{sgsign.NewRekor(&sgsign.RekorOptions{
 			BaseURL: "https://" + LogOrigin, Version: 2, ClientV2: logClient{s},
 		})}

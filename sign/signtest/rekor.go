@@ -52,11 +52,7 @@ func (s *Sigstore) AddEntry(req *rekortilespb.HashedRekordRequestV002) (*protore
 	}
 
 	s.mu.Lock()
-	s.log = append(s.log, rfc6962.DefaultHasher.HashLeaf(body))
-	index := len(s.log) - 1
-	size := len(s.log)
-	rootHash := s.subtree(0, size)
-	proof := s.inclusionPath(index, 0, size)
+	index, size, rootHash, proof := s.log.append(rfc6962.DefaultHasher.HashLeaf(body))
 	s.mu.Unlock()
 
 	cp := flog.Checkpoint{Origin: LogOrigin, Size: uint64(size), Hash: rootHash}.Marshal()
@@ -97,46 +93,60 @@ func (c logClient) Add(_ context.Context, entry any) (*protorekor.TransparencyLo
 	return c.s.AddEntry(req)
 }
 
+// merkleTree is an in-memory RFC 6962 Merkle tree of leaf hashes.
+type merkleTree struct {
+	leaves [][]byte
+	nodes  map[[2]int][]byte // memoized complete subtree hashes
+}
+
+// append adds a leaf hash and returns its index, the new tree size, root
+// hash and the leaf's inclusion proof.
+func (t *merkleTree) append(leaf []byte) (index, size int, root []byte, proof [][]byte) {
+	t.leaves = append(t.leaves, leaf)
+	size = len(t.leaves)
+	index = size - 1
+	return index, size, t.subtree(0, size), t.inclusionPath(index, 0, size)
+}
+
 // subtree is the RFC 6962 Merkle tree hash of leaves [start, start+n).
 // Hashes of complete power-of-two subtrees never change and are memoized,
-// so computing a root or a proof costs O(log² n), not O(n). Call with s.mu
-// held.
-func (s *Sigstore) subtree(start, n int) []byte {
+// so computing a root or a proof costs O(log² n), not O(n).
+func (t *merkleTree) subtree(start, n int) []byte {
 	switch {
 	case n == 0:
 		return rfc6962.DefaultHasher.EmptyRoot()
 	case n == 1:
-		return s.log[start]
+		return t.leaves[start]
 	}
 	full := n&(n-1) == 0
 	key := [2]int{start, n}
 	if full {
-		if h, ok := s.nodes[key]; ok {
+		if h, ok := t.nodes[key]; ok {
 			return h
 		}
 	}
 	k := split(n)
-	h := rfc6962.DefaultHasher.HashChildren(s.subtree(start, k), s.subtree(start+k, n-k))
+	h := rfc6962.DefaultHasher.HashChildren(t.subtree(start, k), t.subtree(start+k, n-k))
 	if full {
-		if s.nodes == nil {
-			s.nodes = map[[2]int][]byte{}
+		if t.nodes == nil {
+			t.nodes = map[[2]int][]byte{}
 		}
-		s.nodes[key] = h
+		t.nodes[key] = h
 	}
 	return h
 }
 
 // inclusionPath is the RFC 6962 audit path of leaf m within the subtree
-// [start, start+n). Call with s.mu held.
-func (s *Sigstore) inclusionPath(m, start, n int) [][]byte {
+// [start, start+n).
+func (t *merkleTree) inclusionPath(m, start, n int) [][]byte {
 	if n <= 1 {
 		return nil
 	}
 	k := split(n)
 	if m < k {
-		return append(s.inclusionPath(m, start, k), s.subtree(start+k, n-k))
+		return append(t.inclusionPath(m, start, k), t.subtree(start+k, n-k))
 	}
-	return append(s.inclusionPath(m-k, start+k, n-k), s.subtree(start, k))
+	return append(t.inclusionPath(m-k, start+k, n-k), t.subtree(start, k))
 }
 
 // split is the largest power of two smaller than n.

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-openapi/runtime"
 	prototrustroot "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	rekortilespb "github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
+	"github.com/sigstore/rekor/pkg/generated/models"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -30,12 +32,16 @@ const (
 	PathTimestamp   = "/api/v1/timestamp"   // timestamp-authority
 	PathTSAChain    = "/api/v1/timestamp/certchain"
 	PathLogEntries  = "/api/v2/log/entries" // Rekor v2
+	// PathLogEntriesV1 is Rekor v1's entries API: POST a proposed entry,
+	// GET PathLogEntriesV1 + "/" + UUID.
+	PathLogEntriesV1 = "/api/v1/log/entries"
 )
 
 // Handler serves the instance's Fulcio (signingCert, trustBundle), Rekor v2
-// (log/entries) and timestamp authority (timestamp, certchain) APIs on one
-// mux, so sigstore-go's real signing clients work against it. Fulcio
-// accepts only tokens from Token.
+// (log/entries), Rekor v1 (log/entries: create, and get by UUID) and
+// timestamp authority (timestamp, certchain) APIs on one mux, so
+// sigstore-go's real signing clients work against it. Fulcio accepts only
+// tokens from Token.
 func (s *Sigstore) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+PathSigningCert, s.serveSigningCert)
@@ -93,7 +99,42 @@ func (s *Sigstore) Handler() http.Handler {
 		w.WriteHeader(http.StatusCreated)
 		w.Write(out)
 	})
+	mux.HandleFunc("POST "+PathLogEntriesV1, s.serveCreateEntryV1)
+	mux.HandleFunc("GET "+PathLogEntriesV1+"/{uuid}", func(w http.ResponseWriter, r *http.Request) {
+		uuid := r.PathValue("uuid")
+		e, ok := s.EntryV1(uuid)
+		if !ok {
+			writeError(w, http.StatusNotFound, "entry not found")
+			return
+		}
+		writeJSON(w, http.StatusOK, models.LogEntry{uuid: *e})
+	})
 	return mux
+}
+
+// serveCreateEntryV1 answers Rekor v1's createLogEntry: 201 with the
+// entry keyed by its UUID (also in ETag and Location), 409 with Location
+// for an entry already logged, 400 for an invalid one.
+func (s *Sigstore) serveCreateEntryV1(w http.ResponseWriter, r *http.Request) {
+	pe, err := models.UnmarshalProposedEntry(io.LimitReader(r.Body, maxRequest), runtime.JSONConsumer())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad proposed entry: "+err.Error())
+		return
+	}
+	uuid, e, err := s.AddEntryV1(pe)
+	loc := PathLogEntriesV1 + "/" + uuid
+	switch {
+	case errors.Is(err, ErrEntryExists):
+		w.Header().Set("Location", loc)
+		writeError(w, http.StatusConflict, "an equivalent entry already exists in the transparency log")
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	w.Header().Set("ETag", uuid)
+	w.Header().Set("Location", loc)
+	writeJSON(w, http.StatusCreated, models.LogEntry{uuid: *e})
 }
 
 func (s *Sigstore) serveSigningCert(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package signtest
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -13,12 +14,16 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
 
+	prototrustroot "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
+	"github.com/sigstore/rekor/pkg/generated/models"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/signature"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // DefaultSeed is the seed used when Options.Seed is empty.
@@ -34,11 +39,19 @@ const (
 	// LogOrigin is the Rekor v2 checkpoint origin; the log's baseUrl in
 	// the trusted root is https://LogOrigin.
 	LogOrigin = "rekor.signtest.invalid"
+	// LogV1Origin is the Rekor v1 log's host name; its checkpoints'
+	// origin is "LogV1Origin - LogV1TreeID" (as Rekor v1's) and its
+	// baseUrl in the trusted root is https://LogV1Origin.
+	LogV1Origin = "rekor-v1.signtest.invalid"
 	// DefaultIssuer is the OIDC issuer of Email identities.
 	DefaultIssuer = "https://oidc.signtest.invalid"
 	// GitHubIssuer is GitHub Actions' OIDC issuer.
 	GitHubIssuer = "https://token.actions.githubusercontent.com"
 )
+
+// LogV1TreeID is the Rekor v1 log's tree ID (in checkpoint origins and
+// entry UUIDs).
+const LogV1TreeID int64 = 2026
 
 // certLifetime is the validity of issued leaf certificates (as Fulcio).
 const certLifetime = 10 * time.Minute
@@ -63,14 +76,16 @@ type Sigstore struct {
 	now  func() time.Time
 
 	caKey, intKey, tsaRootKey, tsaKey, logKey, oidcKey, ctKey *ecdsa.PrivateKey
+	logV1Key                                                  *ecdsa.PrivateKey
 	caCert, intCert, tsaRootCert, tsaCert                     *x509.Certificate
 	epoch                                                     time.Time
 
 	mu     sync.Mutex
-	serial int64             // certificate and timestamp serials
-	leaves int64             // leaf key counter
-	log    [][]byte          // leaf hashes
-	nodes  map[[2]int][]byte // memoized complete subtree hashes
+	serial int64                           // certificate and timestamp serials
+	leaves int64                           // leaf key counter
+	log    merkleTree                      // Rekor v2 log
+	logV1  merkleTree                      // Rekor v1 log
+	v1     map[string]*models.LogEntryAnon // Rekor v1 entries by leaf hash (hex)
 	tr     *root.TrustedRoot
 }
 
@@ -93,6 +108,7 @@ func New(opts Options) (*Sigstore, error) {
 	s.logKey = s.deriveKey("rekor")
 	s.oidcKey = s.deriveKey("oidc")
 	s.ctKey = s.deriveKey("ctlog")
+	s.logV1Key = s.deriveKey("rekor-v1")
 
 	notBefore, notAfter := s.epoch.AddDate(-1, 0, 0), s.epoch.AddDate(10, 0, 0)
 	var err error
@@ -134,6 +150,7 @@ func New(opts Options) (*Sigstore, error) {
 	}
 	s.serial = 100
 	logID := s.LogID()
+	logV1ID := s.LogV1ID()
 	ctID := s.ctLogID()
 	s.tr, err = root.NewTrustedRoot(root.TrustedRootMediaType01,
 		[]root.CertificateAuthority{&root.FulcioCertificateAuthority{
@@ -151,6 +168,9 @@ func New(opts Options) (*Sigstore, error) {
 		map[string]*root.TransparencyLog{fmt.Sprintf("%x", logID): {
 			BaseURL: "https://" + LogOrigin, ID: logID, ValidityPeriodStart: notBefore,
 			HashFunc: crypto.SHA256, PublicKey: &s.logKey.PublicKey, SignatureHashFunc: crypto.SHA256,
+		}, fmt.Sprintf("%x", logV1ID): {
+			BaseURL: "https://" + LogV1Origin, ID: logV1ID, ValidityPeriodStart: notBefore,
+			HashFunc: crypto.SHA256, PublicKey: &s.logV1Key.PublicKey, SignatureHashFunc: crypto.SHA256,
 		}},
 	)
 	if err != nil {
@@ -166,12 +186,35 @@ func (s *Sigstore) Now() time.Time { return s.now() }
 // instance issues.
 func (s *Sigstore) TrustedRoot() *root.TrustedRoot { return s.tr }
 
-// TrustedRootJSON returns trusted_root.json (indented, stable bytes).
-func (s *Sigstore) TrustedRootJSON() ([]byte, error) { return stableJSON(s.tr.MarshalJSON()) }
+// TrustedRootJSON returns trusted_root.json (indented, stable bytes; the
+// transparency logs sorted by log ID).
+func (s *Sigstore) TrustedRootJSON() ([]byte, error) {
+	raw, err := s.tr.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var pb prototrustroot.TrustedRoot
+	if err := protojson.Unmarshal(raw, &pb); err != nil {
+		return nil, err
+	}
+	// sigstore-go marshals its map of logs in random order.
+	for _, logs := range [][]*prototrustroot.TransparencyLogInstance{pb.Tlogs, pb.Ctlogs} {
+		sort.Slice(logs, func(i, j int) bool {
+			return bytes.Compare(logs[i].GetLogId().GetKeyId(), logs[j].GetLogId().GetKeyId()) < 0
+		})
+	}
+	return stableJSON(protojson.Marshal(&pb))
+}
 
-// LogID returns the log's ID (SHA-256 of its PKIX public key).
-func (s *Sigstore) LogID() []byte {
-	der, _ := x509.MarshalPKIXPublicKey(&s.logKey.PublicKey)
+// LogID returns the Rekor v2 log's ID (SHA-256 of its PKIX public key).
+func (s *Sigstore) LogID() []byte { return keyID(&s.logKey.PublicKey) }
+
+// LogV1ID returns the Rekor v1 log's ID (SHA-256 of its PKIX public key).
+// The v1 log has its own key, apart from the v2 log's.
+func (s *Sigstore) LogV1ID() []byte { return keyID(&s.logV1Key.PublicKey) }
+
+func keyID(pub *ecdsa.PublicKey) []byte {
+	der, _ := x509.MarshalPKIXPublicKey(pub)
 	sum := sha256.Sum256(der)
 	return sum[:]
 }
