@@ -105,8 +105,8 @@ func (i *Issuer) TokenURL() string { return i.url + TokenPath }
 func (i *Issuer) PublicKey() *rsa.PublicKey { return &i.key.PublicKey }
 
 // Mint returns a signed RS256 JWT carrying claims. The issuer always sets
-// "iss"; it sets "aud" to Audience, "iat" and "nbf" to now and "exp" to now
-// + DefaultLifetime unless claims set them (set "exp" in the past for an
+// "iss"; it sets "aud" to Audience, "iat" to now, "nbf" to "iat" and "exp"
+// to now + DefaultLifetime unless claims set them (set "exp" in the past for an
 // expired token). Numeric times are Unix seconds.
 func (i *Issuer) Mint(claims map[string]any) (string, error) {
 	c := make(map[string]any, len(claims)+5)
@@ -120,7 +120,7 @@ func (i *Issuer) Mint(claims map[string]any) (string, error) {
 	c["iss"] = i.url
 	setDefault(c, "aud", Audience)
 	setDefault(c, "iat", now.Unix())
-	setDefault(c, "nbf", now.Unix())
+	setDefault(c, "nbf", c["iat"])
 	setDefault(c, "exp", now.Add(DefaultLifetime).Unix())
 	if _, ok := c["sub"]; !ok {
 		return "", fmt.Errorf("%w: sub is required", ErrClaims)
