@@ -183,3 +183,32 @@ func TestExpiredTokenRefused(t *testing.T) {
 		t.Fatal("Fulcio issued a certificate for an expired token")
 	}
 }
+
+// TestSigningConfigSelectsStack checks signing_config.json leads a client
+// that selects services by API version and validity to the stack's URLs.
+func TestSigningConfigSelectsStack(t *testing.T) {
+	s := sigstoretest.Local(t)
+	sc := s.SigningConfig(t)
+	now := time.Now()
+	for _, c := range []struct {
+		name     string
+		services []root.Service
+		versions []uint32
+		want     string
+		wantV    uint32
+	}{
+		{"fulcio", sc.FulcioCertificateAuthorityURLs(), []uint32{1}, s.FulcioURL, 1},
+		{"oidc", sc.OIDCProviderURLs(), []uint32{1}, s.OIDCIssuerURL, 1},
+		{"rekor", sc.RekorLogURLs(), []uint32{1, 2}, s.RekorURL, 2},
+		{"tsa", sc.TimestampAuthorityURLs(), []uint32{1}, s.TSAURL, 1},
+	} {
+		got, err := root.SelectService(c.services, c.versions, now)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if got.URL != c.want || got.MajorAPIVersion != c.wantV {
+			t.Errorf("%s: selected %s v%d, want %s v%d", c.name, got.URL, got.MajorAPIVersion, c.want, c.wantV)
+		}
+	}
+}
