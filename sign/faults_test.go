@@ -58,19 +58,24 @@ func TestServiceFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	const retries = 2
-	services := map[sign.Service]string{
-		sign.ServiceFulcio: signtest.PathSigningCert,
-		sign.ServiceRekor:  signtest.PathLogEntries,
-		sign.ServiceTSA:    signtest.PathTimestamp,
-	}
-	for svc, path := range services {
+	for _, svc := range []struct {
+		name      string
+		service   sign.Service
+		path      string
+		rekorVers uint32
+	}{
+		{"fulcio", sign.ServiceFulcio, signtest.PathSigningCert, 2},
+		{"rekor", sign.ServiceRekor, signtest.PathLogEntries, 2},
+		{"rekor-v1", sign.ServiceRekor, signtest.PathLogEntriesV1, 1},
+		{"tsa", sign.ServiceTSA, signtest.PathTimestamp, 2},
+	} {
 		for _, fault := range []string{"down", "500", "slow", "garbage"} {
-			t.Run(string(svc)+"/"+fault, func(t *testing.T) {
-				srv, hits := faultServer(t, st, path, fault)
-				s := sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.URL + signtest.PathTimestamp}}
+			t.Run(svc.name+"/"+fault, func(t *testing.T) {
+				srv, hits := faultServer(t, st, svc.path, fault)
+				s := sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: svc.rekorVers}}, TSA: []string{srv.URL + signtest.PathTimestamp}}
 				if fault == "down" {
 					d := downURL(t)
-					switch svc {
+					switch svc.service {
 					case sign.ServiceFulcio:
 						s.Fulcio = d
 					case sign.ServiceRekor:
@@ -93,8 +98,8 @@ func TestServiceFaults(t *testing.T) {
 				if !errors.As(err, &se) {
 					t.Fatalf("err = %v (%T), want *ServiceError", err, err)
 				}
-				if se.Service != svc {
-					t.Errorf("Service = %q, want %q (%v)", se.Service, svc, err)
+				if se.Service != svc.service {
+					t.Errorf("Service = %q, want %q (%v)", se.Service, svc.service, err)
 				}
 				want := map[string]error{"down": sign.ErrUnavailable, "500": sign.ErrUnavailable, "slow": sign.ErrTimeout, "garbage": sign.ErrBadResponse}[fault]
 				if !errors.Is(err, want) || !errors.Is(err, sign.ErrService) {
@@ -111,7 +116,7 @@ func TestServiceFaults(t *testing.T) {
 					t.Errorf("server saw %d requests, want %d", hits.Load(), wantAttempts)
 				}
 				if fault == "500" && se.Status != http.StatusInternalServerError {
-					t.Errorf("Status = %d, want 500", se.Status)
+					t.Errorf("Status = %d, want 500 (%v)", se.Status, err)
 				}
 				if strings.Contains(err.Error(), "eyJ") {
 					t.Errorf("error message leaks a token: %v", err)

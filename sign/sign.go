@@ -282,7 +282,9 @@ func (s *logStep) GetTransparencyLogEntry(ctx context.Context, keyOrCertPEM []by
 }
 
 // rekorStatus extracts the HTTP status from a Rekor client error: the v1
-// (go-openapi) errors carry Code(); the v2 writer formats
+// (go-openapi) errors carry Code(), except a retryable status (5xx, 429),
+// which the v1 client's retry layer reports as "giving up after N
+// attempt(s): status <status>: <body>"; the v2 writer formats
 // "unexpected response: <status> <body>".
 func rekorStatus(err error) int {
 	var coded interface{ Code() int }
@@ -290,11 +292,13 @@ func rekorStatus(err error) int {
 		return coded.Code()
 	}
 	msg := err.Error()
-	if i := strings.Index(msg, "unexpected response: "); i >= 0 {
-		f := strings.Fields(msg[i+len("unexpected response: "):])
-		if len(f) > 0 {
-			if n, err := strconv.Atoi(f[0]); err == nil {
-				return n
+	for _, prefix := range []string{"unexpected response: ", "attempt(s): status "} {
+		if i := strings.Index(msg, prefix); i >= 0 {
+			f := strings.FieldsFunc(msg[i+len(prefix):], func(r rune) bool { return r == ' ' || r == ':' })
+			if len(f) > 0 {
+				if n, err := strconv.Atoi(f[0]); err == nil {
+					return n
+				}
 			}
 		}
 	}
