@@ -29,12 +29,15 @@ Ports: free ports are picked unless -base-port is given. The
 timestamp-server's metrics port is fixed at :2112 on every interface, so
 only one stack can run per network namespace; CI runs it inside `unshare -n`.
 
-By hand:
+By hand (the build script also builds the harness into .cache/bin):
 
 	bash .ci/build.d/20-sigstore.sh
-	go run ./internal/cmd/localsigstore -dir /tmp/ls &
-	CHAINPROOF_SIGSTORE_DIR=/tmp/ls go test ./internal/sigstoretest/
-	kill %1
+	.cache/bin/localsigstore -dir /tmp/ls          # Ctrl-C stops it
+	CHAINPROOF_SIGSTORE_DIR=/tmp/ls go test ./...   # in another terminal
+
+In a script, start the built binary in the background and stop it with
+kill -TERM (as .ci/test.d/10-sigstore-up.sh does). Avoid `go run ... &`
+there: `go run` does not pass SIGTERM on, so the harness would outlive it.
 
 What it does NOT give: persistence across restarts (DIR's stack state is
 wiped at start), Rekor v1, TLS, or a private metrics port for Fulcio (its
