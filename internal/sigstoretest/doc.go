@@ -21,8 +21,9 @@
 //
 // To run such tests by hand:
 //
-//	go run ./internal/cmd/localsigstore -dir /tmp/ls -bin .cache/bin &
-//	CHAINPROOF_SIGSTORE_DIR=/tmp/ls go test ./sign/...
+//	bash .ci/build.d/20-sigstore.sh          # servers and harness into .cache/bin
+//	.cache/bin/localsigstore -dir /tmp/ls    # runs until Ctrl-C
+//	CHAINPROOF_SIGSTORE_DIR=/tmp/ls go test ./sign/...   # in another terminal
 //
 // What it does NOT do: start the stack itself (that takes building three
 // servers; see .ci/build.d/20-sigstore.sh), or isolate tests from each
