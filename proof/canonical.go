@@ -53,6 +53,7 @@ func AppendCanonical(dst, data []byte) ([]byte, error) {
 type member struct {
 	prefix          uint64
 	koff, klen      int
+	kpos            int // offset of the key's opening quote in the input
 	start, val, end int
 }
 
@@ -274,7 +275,7 @@ func (c *canon) object(depth int) error {
 		if err != nil {
 			return err
 		}
-		m := member{start: start}
+		m := member{start: start, kpos: keyPos}
 		var key []byte
 		if escaped {
 			k0 := len(c.keys)
@@ -319,7 +320,7 @@ func (c *canon) object(depth int) error {
 	for i := 1; i < len(ms); i++ {
 		switch c.cmpMember(ms[i-1], ms[i]) {
 		case 0:
-			return c.dup(c.key(ms[i]))
+			return c.dup(ms[i-1], ms[i])
 		case 1:
 			sorted = false
 		}
@@ -341,7 +342,7 @@ func (c *canon) object(depth int) error {
 		})
 		for i := 1; i < len(c.order); i++ {
 			if c.cmpMember(ms[c.order[i-1].idx], ms[c.order[i].idx]) == 0 {
-				return c.dup(c.key(ms[c.order[i].idx]))
+				return c.dup(ms[c.order[i-1].idx], ms[c.order[i].idx])
 			}
 		}
 	}
@@ -369,9 +370,11 @@ func (c *canon) object(depth int) error {
 	return nil
 }
 
-func (c *canon) dup(key []byte) error {
+// dup reports a duplicate key at the later of its two occurrences.
+func (c *canon) dup(a, b member) error {
 	e := c.syntax(ErrDuplicateKey, "")
-	e.Field = strconv.QuoteToASCII(string(key))
+	e.Field = strconv.QuoteToASCII(string(c.key(b)))
+	e.Offset = max(a.kpos, b.kpos)
 	return e
 }
 

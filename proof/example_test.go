@@ -26,7 +26,7 @@ func ExampleCanonicalize() {
 	fmt.Println(errors.Is(err, proof.ErrDuplicateKey), err)
 	// Output:
 	// {"a":"caf\u00e9 \ud83d\ude80 </script>","m":NaN,"z":[100000.0,1e+16,1e-05,-0.0,18446744073709551616]}
-	// true proof: duplicate object key: "a" at offset 16
+	// true proof: duplicate object key: "a" at offset 9
 }
 
 func ExampleAppendCanonical() {

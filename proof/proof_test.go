@@ -191,7 +191,7 @@ func TestErrorEvidence(t *testing.T) {
 		t.Fatalf("syntax error = %#v", err)
 	}
 	_, err = Canonicalize([]byte(`{"k\u00e9":1,"k\u00e9":2}`))
-	if !errors.As(err, &e) || e.Field != `"k\u00e9"` || !errors.Is(err, ErrDuplicateKey) {
+	if !errors.As(err, &e) || e.Field != `"k\u00e9"` || e.Offset != 13 || !errors.Is(err, ErrDuplicateKey) {
 		t.Fatalf("duplicate error = %#v", err)
 	}
 	if (&Error{Check: CheckJSON, Offset: -1}).Error() != "proof: json check failed" {
