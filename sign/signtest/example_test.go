@@ -1,18 +1,24 @@
 package signtest_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/chainproof/chainproof/sign"
 	"github.com/chainproof/chainproof/sign/signtest"
+	"github.com/sigstore/rekor/pkg/types"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 )
 
 func ExampleNew() {
@@ -131,4 +137,85 @@ func ExampleSigstore_LogID() {
 	st, _ := signtest.New(signtest.Options{})
 	fmt.Println(len(st.LogID()))
 	// Output: 32
+}
+
+func ExampleSigstore_LogV1ID() {
+	st, _ := signtest.New(signtest.Options{})
+	fmt.Println(len(st.LogV1ID()), bytes.Equal(st.LogV1ID(), st.LogID()))
+	// Output: 32 false
+}
+
+// ExampleMintOptions_rekorV1 mints a bundle in the public-good Rekor v1
+// shape: a hashedrekord v0.0.1 entry with an integrated time and a signed
+// entry timestamp, and no RFC 3161 timestamp.
+func ExampleMintOptions_rekorV1() {
+	st, _ := signtest.New(signtest.Options{})
+	data, err := st.SignBlob(signtest.Email("alice@example.com"), []byte("hello, world\n"), signtest.MintOptions{RekorV1: true, NoTimestamp: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var b bundle.Bundle
+	if err := b.UnmarshalJSON(data); err != nil {
+		fmt.Println(err)
+		return
+	}
+	e := b.GetVerificationMaterial().GetTlogEntries()[0]
+	fmt.Println(e.GetKindVersion().GetKind(), e.GetKindVersion().GetVersion(), time.Unix(e.GetIntegratedTime(), 0).UTC())
+	// Output: hashedrekord 0.0.1 2026-01-01 00:00:00 +0000 UTC
+}
+
+// ExampleSigstore_Handler_rekorV1 signs with sigstore-go's Rekor v1 client
+// against the instance's Rekor v1 API, without a TSA: the log's integrated
+// time is the signing time.
+func ExampleSigstore_Handler_rekorV1() {
+	st, _ := signtest.New(signtest.Options{})
+	srv := httptest.NewServer(st.Handler())
+	defer srv.Close()
+
+	b, err := sign.Sign(context.Background(), sign.Statement([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}],"predicateType":"https://example.com/p","predicate":{}}`)), sign.Options{
+		Token:       sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
+		Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 1}}},
+		TrustedRoot: st.TrustedRoot(),
+		Now:         st.Now,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	e := b.GetVerificationMaterial().GetTlogEntries()[0]
+	fmt.Println(e.GetKindVersion().GetKind(), e.GetIntegratedTime() == st.Now().Unix())
+	// Output: dsse true
+}
+
+// ExampleSigstore_AddEntryV1 logs a proposed entry (as Rekor v1's API
+// receives it) and looks it up by UUID.
+func ExampleSigstore_AddEntryV1() {
+	st, _ := signtest.New(signtest.Options{})
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	pub, _ := cryptoutils.MarshalPublicKeyToPEM(&key.PublicKey)
+	sum := sha256.Sum256([]byte("artifact"))
+	sig, _ := ecdsa.SignASN1(rand.Reader, key, sum[:])
+	pe, err := types.NewProposedEntry(context.Background(), "hashedrekord", "0.0.1", types.ArtifactProperties{
+		ArtifactHash:   "sha256:" + hex.EncodeToString(sum[:]),
+		SignatureBytes: sig,
+		PublicKeyBytes: [][]byte{pub},
+		PKIFormat:      "x509",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	uuid, e, err := st.AddEntryV1(pe)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	got, ok := st.EntryV1(uuid)
+	fmt.Println(len(uuid), *e.LogIndex, *e.IntegratedTime == st.Now().Unix(), ok && got == e)
+	_, _, err = st.AddEntryV1(pe)
+	fmt.Println(errors.Is(err, signtest.ErrEntryExists))
+	// Output:
+	// 80 0 true true
+	// true
 }

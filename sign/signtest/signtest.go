@@ -67,9 +67,9 @@ type Options struct {
 }
 
 // Sigstore is a deterministic in-process Sigstore instance: a Fulcio-like
-// CA (root and intermediate), a Rekor v2-like log, an RFC 3161 timestamp
-// authority and an OIDC issuer, all with keys derived from a seed. It is
-// safe for concurrent use; outputs depend on the order of calls, so
+// CA (root and intermediate), Rekor v2-like and v1-like logs, an RFC 3161
+// timestamp authority and an OIDC issuer, all with keys derived from a
+// seed. It is safe for concurrent use; outputs depend on the order of calls, so
 // golden tests should mint in a fixed order from a fresh instance.
 type Sigstore struct {
 	seed string
