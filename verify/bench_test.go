@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -354,4 +355,41 @@ func BenchmarkLargePredicateHeap(b *testing.B) {
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(peak)/float64(size), "x-payload")
+}
+
+// TestLargeAttestation: an attestation above the size from which the DSSE
+// payload is decoded directly verifies, returns its whole predicate, and is
+// still checked against the artifact and its signature.
+func TestLargeAttestation(t *testing.T) {
+	art := []byte("artifact")
+	bj, tr := largeAttestation(t, 2<<20, art)
+	v, _ := verify.New(verify.Options{TrustedRoot: tr})
+	pol := verify.Policy{Identities: []verify.Identity{{Issuer: verify.Exact("https://issuer.example"), SAN: verify.Exact("someone@example.com")}}}
+	b, err := verify.ParseBundle(bj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Verify(context.Background(), b, verify.Artifact{Reader: bytes.NewReader(art)}, pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.Statement.Predicate); n < 2<<20 || res.Statement.PredicateType != "https://example.com/big/v1" {
+		t.Fatalf("predicate of %d bytes, type %q", n, res.Statement.PredicateType)
+	}
+	_, err = v.Verify(context.Background(), b, verify.Artifact{Reader: strings.NewReader("other")}, pol)
+	if e, ok := err.(*verify.Error); !ok || e.Check != verify.CheckArtifact || !errors.Is(err, verify.ErrArtifact) {
+		t.Fatalf("wrong artifact: %v", err)
+	}
+	// One flipped byte in the predicate: the signature no longer verifies.
+	i := bytes.Index(bj, []byte("eHh4eHh4")) // base64 of "xxxxxx"
+	bad := append([]byte{}, bj...)
+	bad[i] = 'f'
+	b, err = verify.ParseBundle(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Verify(context.Background(), b, verify.Artifact{Reader: bytes.NewReader(art)}, pol)
+	if e, ok := err.(*verify.Error); !ok || e.Check != verify.CheckSignature || !errors.Is(err, verify.ErrSignature) {
+		t.Fatalf("flipped predicate byte: %v", err)
+	}
 }

@@ -186,6 +186,26 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < limit {
+		// Read a regular file into one buffer of its size, rather than
+		// growing (and discarding) buffers up to it.
+		buf := make([]byte, fi.Size()+1)
+		n, err := io.ReadFull(f, buf)
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return buf[:n:n], nil
+		case err != nil:
+			return nil, err
+		}
+		// The file grew while being read.
+		rest, err := readAllLimited(f, limit-int64(n), path)
+		if errors.Is(err, errTooLarge) {
+			return nil, fmt.Errorf("%s: %w: exceeds %d bytes", path, errTooLarge, limit)
+		} else if err != nil {
+			return nil, err
+		}
+		return append(buf, rest...), nil
+	}
 	return readAllLimited(f, limit, path)
 }
 

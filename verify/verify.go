@@ -5,8 +5,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -116,11 +114,31 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 		return nil, fail(CheckBundle, ErrBundle, err)
 	}
 	keyed := vc.Certificate() == nil
-	opts, err := v.sgOptions(sb, keyed)
+	opts, requireSCT, err := v.sgOptions(sb, keyed)
 	if err != nil {
 		return nil, err
 	}
 	artOpt := sgverify.WithArtifactDigest(d.alg, d.sum)
+	// run verifies the bundle with sigstore-go under tm; DSSE bundles go
+	// through verifyDSSE (see envelope.go), which also decodes the
+	// statement.
+	var st *Statement
+	run := func(tm root.TrustedMaterial, p sgverify.PolicyBuilder) (*sgverify.VerificationResult, error) {
+		sv, err := sgverify.NewVerifier(tm, opts...)
+		if err != nil {
+			return nil, fail(CheckPolicy, ErrPolicy, err)
+		}
+		var res *sgverify.VerificationResult
+		if env != nil {
+			res, st, err = verifyDSSE(sv, entity{sb}, tm, requireSCT, d)
+		} else {
+			res, err = sv.Verify(sb, p)
+		}
+		if err != nil {
+			return nil, classify(err, keyed)
+		}
+		return res, nil
+	}
 
 	var (
 		sgres    *sgverify.VerificationResult
@@ -130,13 +148,9 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 		if len(cp.ids) == 0 {
 			return nil, failf(CheckIdentity, ErrIdentity, "bundle is signed with a certificate; the policy accepts only public keys")
 		}
-		sv, err := sgverify.NewVerifier(v.trust.material, opts...)
-		if err != nil {
-			return nil, fail(CheckPolicy, ErrPolicy, err)
-		}
-		sgres, err = sv.Verify(sb, sgverify.NewPolicy(artOpt, sgverify.WithoutIdentitiesUnsafe()))
-		if err != nil {
-			return nil, classify(err, false)
+		var err error
+		if sgres, err = run(v.trust.material, sgverify.NewPolicy(artOpt, sgverify.WithoutIdentitiesUnsafe())); err != nil {
+			return nil, err
 		}
 	} else {
 		if len(cp.p.PublicKeys) == 0 {
@@ -152,16 +166,15 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			if err != nil {
 				return nil, fail(CheckPolicy, ErrPolicy, fmt.Errorf("publicKeys[%d]: %w", i, err))
 			}
-			sv, err := sgverify.NewVerifier(root.TrustedMaterialCollection{tm, v.trust.material}, opts...)
-			if err != nil {
-				return nil, fail(CheckPolicy, ErrPolicy, err)
-			}
-			res, err := sv.Verify(sb, sgverify.NewPolicy(artOpt, sgverify.WithKey()))
+			res, err := run(root.TrustedMaterialCollection{tm, v.trust.material}, sgverify.NewPolicy(artOpt, sgverify.WithKey()))
 			if err == nil {
 				sgres, keyIndex = res, i
 				break
 			}
-			e := classify(err, true)
+			e := err.(*Error)
+			if e.Check == CheckPolicy {
+				return nil, e
+			}
 			if e.Check == CheckIdentity {
 				mismatches = append(mismatches, IdentityMismatch{Index: i, Identity: fmt.Sprintf("public key %d (%T)", i, k), Field: "key", Want: "a signature by this key", Got: e.Err.Error()})
 			} else if best == nil {
@@ -226,9 +239,9 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 		}
 	}
 
-	if env != nil && env.GetPayloadType() == InTotoPayloadType {
-		st, err := parseStatement(env.GetPayload())
-		if err != nil {
+	if st != nil {
+		// Decoded by verifyDSSE from the verified payload.
+		if err := checkStatement(st); err != nil {
 			return nil, fail(CheckPredicate, ErrPredicate, err)
 		}
 		res.Statement = st
@@ -259,20 +272,21 @@ var hashAlgs = map[protocommon.HashAlgorithm]string{
 // sgOptions derives sigstore-go's verifier options from the trust profile
 // and the bundle: every timestamp and log entry present must verify, and at
 // least one observer timestamp is always required.
-func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) ([]sgverify.VerifierOption, error) {
+func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) (o []sgverify.VerifierOption, requireSCT bool, err error) {
 	ts, err := b.Timestamps()
 	if err != nil {
-		return nil, fail(CheckBundle, ErrBundle, err)
+		return nil, false, fail(CheckBundle, ErrBundle, err)
 	}
 	// The statement is parsed here, from the verified payload, without
 	// sigstore-go building a structpb tree of the predicate.
-	o := []sgverify.VerifierOption{sgverify.WithoutStatementPredicate()}
+	o = []sgverify.VerifierOption{sgverify.WithoutStatementPredicate()}
 	promise := false
 	switch v.trust.profile {
 	case ProfileTransparencyLog:
 		o = append(o, sgverify.WithTransparencyLog(1))
 		if !keyed {
 			o = append(o, sgverify.WithSignedCertificateTimestamps(1))
+			requireSCT = true
 		}
 		promise = b.HasInclusionPromise()
 		if promise {
@@ -280,7 +294,7 @@ func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) ([]sgverify.VerifierO
 		}
 	case ProfileTimestampOnly:
 		if len(ts) == 0 {
-			return nil, failf(CheckTimestamp, ErrTimestamp, "trusted root profile %s requires an RFC 3161 timestamp; bundle has none", v.trust.profile)
+			return nil, false, failf(CheckTimestamp, ErrTimestamp, "trusted root profile %s requires an RFC 3161 timestamp; bundle has none", v.trust.profile)
 		}
 	}
 	switch {
@@ -289,7 +303,7 @@ func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) ([]sgverify.VerifierO
 	case !promise:
 		o = append(o, sgverify.WithObserverTimestamps(1))
 	}
-	return o, nil
+	return o, requireSCT, nil
 }
 
 // keyMaterial trusts k for any key hint, at any time.
@@ -308,21 +322,6 @@ func summarize(c *x509.Certificate, s *certificate.Summary) *Certificate {
 		out.SAN, out.Issuer, out.CA, out.Extensions = s.SubjectAlternativeName, s.Extensions.Issuer, s.CertificateIssuer, s.Extensions
 	}
 	return out
-}
-
-// parseStatement decodes a verified in-toto statement payload.
-func parseStatement(payload []byte) (*Statement, error) {
-	var st Statement
-	if err := json.Unmarshal(payload, &st); err != nil {
-		return nil, fmt.Errorf("in-toto statement: %w", err)
-	}
-	if st.Type != "https://in-toto.io/Statement/v1" && st.Type != "https://in-toto.io/Statement/v0.1" {
-		return nil, fmt.Errorf("in-toto statement: unsupported _type %q", st.Type)
-	}
-	if st.PredicateType == "" {
-		return nil, errors.New("in-toto statement: empty predicateType")
-	}
-	return &st, nil
 }
 
 // classify maps an error from sigstore-go's Verifier.Verify to the check

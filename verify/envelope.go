@@ -1,0 +1,348 @@
+package verify
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	intoto "github.com/in-toto/attestation/go/v1"
+	ssldsse "github.com/secure-systems-lab/go-securesystemslib/dsse"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	"github.com/sigstore/sigstore/pkg/signature"
+)
+
+// DSSE bundles are verified here rather than by sgverify.Verifier.Verify,
+// whose envelope path re-encodes the payload to base64 on every access,
+// decodes it again, builds the PAE in memory (and its compatibility
+// verifier buffers it once more) and parses the statement a second time:
+// five payload-sized copies for one attestation. The transparency log,
+// observer timestamps, certificate chain and SCT checks still run in
+// sigstore-go (its exported Verifier methods and functions, in the order
+// and with the error prefixes of Verifier.Verify, which classify matches);
+// only the envelope signature (hashed as a stream over the PAE) and the
+// subject digests are checked here, on the payload the bundle already
+// holds.
+
+// entity is a sigstore-go SignedEntity over a bundle whose DSSE signature
+// content is a view of the protobuf envelope: Signature() costs nothing,
+// and the base64 envelope is built only when sigstore-go's log check asks
+// for it (Rekor entries for DSSE bind the payload hash).
+type entity struct {
+	*bundle.Bundle
+}
+
+func (e entity) SignatureContent() (sgverify.SignatureContent, error) {
+	env := e.GetDsseEnvelope()
+	if env == nil {
+		return e.Bundle.SignatureContent()
+	}
+	if env.GetPayload() == nil {
+		return nil, bundle.ErrMissingEnvelope
+	}
+	for _, s := range env.GetSignatures() {
+		if s == nil {
+			return nil, bundle.ErrMissingEnvelope
+		}
+	}
+	return envelopeView{env}, nil
+}
+
+// envelopeView implements sgverify.SignatureContent and EnvelopeContent.
+type envelopeView struct{ env *protodsse.Envelope }
+
+func (v envelopeView) Signature() []byte {
+	sigs := v.env.GetSignatures()
+	if len(sigs) == 0 || sigs[0].GetSig() == nil {
+		return []byte{}
+	}
+	return sigs[0].GetSig()
+}
+
+func (v envelopeView) EnvelopeContent() sgverify.EnvelopeContent { return v }
+
+func (v envelopeView) MessageSignatureContent() sgverify.MessageSignatureContent { return nil }
+
+// RawEnvelope builds the base64 form sigstore-go works on; it is not kept.
+func (v envelopeView) RawEnvelope() *ssldsse.Envelope {
+	out := &ssldsse.Envelope{
+		PayloadType: v.env.GetPayloadType(),
+		Payload:     base64.StdEncoding.EncodeToString(v.env.GetPayload()),
+		Signatures:  make([]ssldsse.Signature, len(v.env.GetSignatures())),
+	}
+	for i, s := range v.env.GetSignatures() {
+		out.Signatures[i] = ssldsse.Signature{KeyID: s.GetKeyid(), Sig: base64.StdEncoding.EncodeToString(s.GetSig())}
+	}
+	return out
+}
+
+func (v envelopeView) Statement() (*intoto.Statement, error) {
+	return (&bundle.Envelope{Envelope: v.RawEnvelope()}).Statement()
+}
+
+// Limits sigstore-go applies to a statement's subjects.
+const (
+	maxSubjects       = 1024
+	maxSubjectDigests = 32
+)
+
+// verifyDSSE runs, for a DSSE bundle, the steps of sigstore-go's
+// Verifier.Verify: log inclusion, observer timestamps, certificate chain
+// at each verified time and SCTs (or the key's validity window), then the
+// envelope signature and the statement's subject digests against d. Its
+// errors carry Verifier.Verify's stage prefixes, for classify.
+func verifyDSSE(sv *sgverify.Verifier, ent entity, tm root.TrustedMaterial, requireSCT bool, d digest) (*sgverify.VerificationResult, *Statement, error) {
+	logTs, err := sv.VerifyTransparencyLogInclusion(ent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to verify log inclusion: %w", err)
+	}
+	tss, err := sv.VerifyObserverTimestamps(ent, logTs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to verify timestamps: %w", err)
+	}
+	vc, err := ent.VerificationContent()
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to fetch verification content: %w", err)
+	}
+	res := sgverify.NewVerificationResult()
+	var verifiers []signature.Verifier
+	if leaf := vc.Certificate(); leaf != nil {
+		summary, err := certificate.SummarizeCertificate(leaf)
+		if err != nil {
+			return nil, nil, fmt.Errorf("failed to summarize certificate: %w", err)
+		}
+		// Fulcio may mark an OtherName SAN critical; SummarizeCertificate
+		// handled it, crypto/x509 cannot.
+		var unhandled []asn1.ObjectIdentifier
+		for _, oid := range leaf.UnhandledCriticalExtensions {
+			if !oid.Equal(cryptoutils.SANOID) {
+				unhandled = append(unhandled, oid)
+			}
+		}
+		leaf.UnhandledCriticalExtensions = unhandled
+		var chains [][]*x509.Certificate
+		for _, ts := range tss {
+			if chains, err = verifyLeaf(ts.Timestamp, leaf, tm, vc.Intermediates()); err != nil {
+				return nil, nil, fmt.Errorf("failed to verify leaf certificate: %w", err)
+			}
+		}
+		if requireSCT {
+			if err := sgverify.VerifySignedCertificateTimestamp(chains, 1, tm); err != nil {
+				return nil, nil, fmt.Errorf("failed to verify signed certificate timestamp: %w", err)
+			}
+		}
+		res.Signature = &sgverify.SignatureVerificationResult{Certificate: &summary}
+		version, err := ent.Version()
+		if err != nil {
+			return nil, nil, fmt.Errorf("failed to fetch entity version: %w", err)
+		}
+		if verifiers, err = certVerifiers(leaf, version); err != nil {
+			return nil, nil, fmt.Errorf("failed to get signature verifier: %w", err)
+		}
+	} else if pk := vc.PublicKey(); pk != nil {
+		for _, ts := range tss {
+			if !vc.ValidAtTime(ts.Timestamp, tm) {
+				return nil, nil, errors.New("signature time outside of public key validity window")
+			}
+		}
+		if requireSCT {
+			return nil, nil, errors.New("SCTs required but bundle is signed with a public key, which cannot contain SCTs")
+		}
+		kv, err := tm.PublicKeyVerifier(pk.Hint())
+		if err != nil {
+			return nil, nil, fmt.Errorf("failed to get signature verifier: %w", err)
+		}
+		verifiers = []signature.Verifier{kv}
+		hint := []byte(pk.Hint())
+		res.Signature = &sgverify.SignatureVerificationResult{PublicKeyID: &hint}
+	} else {
+		return nil, nil, errors.New("failed to get signature verifier: no public key or certificate found")
+	}
+
+	env := ent.GetDsseEnvelope()
+	if err := verifyEnvelope(verifiers, env); err != nil {
+		return nil, nil, fmt.Errorf("failed to verify signature: could not verify envelope: %w", err)
+	}
+	st, err := checkSubjects(env, d)
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to verify signature: %w", err)
+	}
+	res.VerifiedTimestamps = tss
+	return res, st, nil
+}
+
+// verifyLeaf verifies leaf, with the bundle's intermediates, against the
+// trusted Fulcio CAs at time t.
+func verifyLeaf(t time.Time, leaf *x509.Certificate, tm root.TrustedMaterial, intermediates []*x509.Certificate) ([][]*x509.Certificate, error) {
+	for _, ca := range tm.FulcioCertificateAuthorities() {
+		if fca, ok := ca.(*root.FulcioCertificateAuthority); ok && len(intermediates) > 0 {
+			c := *fca
+			c.Intermediates = append(append([]*x509.Certificate{}, fca.Intermediates...), intermediates...)
+			ca = &c
+		}
+		if chains, err := ca.Verify(leaf, t); err == nil {
+			return chains, nil
+		}
+	}
+	return nil, errors.New("leaf certificate verification failed")
+}
+
+// certVerifiers returns the verifiers sigstore-go accepts for a DSSE
+// signature by leaf: the key's default algorithm (pure Ed25519 for
+// Ed25519 keys) and, for bundles up to v0.3, ECDSA P-384/P-521 with
+// SHA-256 as older clients signed.
+func certVerifiers(leaf *x509.Certificate, version string) ([]signature.Verifier, error) {
+	v, err := signature.LoadDefaultVerifier(leaf.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	out := []signature.Verifier{v}
+	switch strings.TrimPrefix(version, "v") {
+	case "0.1", "0.2", "0.3":
+	default:
+		return out, nil
+	}
+	pub, ok := leaf.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return out, nil
+	}
+	var details protocommon.PublicKeyDetails
+	switch pub.Curve {
+	case elliptic.P384():
+		details = protocommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_256 //nolint:staticcheck // old clients
+	case elliptic.P521():
+		details = protocommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_256 //nolint:staticcheck // old clients
+	default:
+		return out, nil
+	}
+	ad, err := signature.GetAlgorithmDetails(details)
+	if err != nil {
+		return nil, err
+	}
+	cv, err := signature.LoadVerifierFromAlgorithmDetails(leaf.PublicKey, ad)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, cv), nil
+}
+
+// verifyEnvelope checks the envelope's one signature over PAE(type,
+// payload), hashing the PAE as a stream: no copy of the payload is made
+// (a pure Ed25519 verifier still reads the message into memory).
+func verifyEnvelope(verifiers []signature.Verifier, env *protodsse.Envelope) error {
+	// A DSSE envelope in a Sigstore bundle must hold exactly one signature.
+	if len(env.GetSignatures()) != 1 {
+		return sgverify.ErrDSSEInvalidSignatureCount
+	}
+	sig := env.GetSignatures()[0].GetSig()
+	if len(sig) == 0 {
+		return errors.New("empty signature")
+	}
+	header := "DSSEv1 " + strconv.Itoa(len(env.GetPayloadType())) + " " + env.GetPayloadType() + " " + strconv.Itoa(len(env.GetPayload())) + " "
+	var err error
+	for _, v := range verifiers {
+		pae := io.MultiReader(strings.NewReader(header), bytes.NewReader(env.GetPayload()))
+		if err = v.VerifySignature(bytes.NewReader(sig), pae); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// checkSubjects parses the verified in-toto statement and checks that one
+// subject carries the artifact digest d, as sigstore-go does for
+// WithArtifactDigest. The statement's predicate aliases the payload.
+func checkSubjects(env *protodsse.Envelope, d digest) (*Statement, error) {
+	if env.GetPayloadType() != InTotoPayloadType {
+		return nil, fmt.Errorf("could not verify artifact: unable to extract statement from envelope: unsupported DSSE payload type: %s", env.GetPayloadType())
+	}
+	st, err := decodeStatement(env.GetPayload())
+	if err != nil {
+		return nil, fmt.Errorf("could not verify artifact: unable to extract statement from envelope: parsing in-toto statement: %w", err)
+	}
+	if len(st.Subject) > maxSubjects {
+		return nil, fmt.Errorf("too many subjects: %d > %d", len(st.Subject), maxSubjects)
+	}
+	for _, s := range st.Subject {
+		if len(s.Digest) > maxSubjectDigests {
+			return nil, fmt.Errorf("too many digests: %d > %d", len(s.Digest), maxSubjectDigests)
+		}
+	}
+	found, algFound := false, false
+	for _, s := range st.Subject {
+		for alg, hx := range s.Digest {
+			sum, err := hex.DecodeString(hx)
+			if err != nil {
+				return nil, fmt.Errorf("could not verify artifact: unable to decode subject digest: %w", err)
+			}
+			if alg == d.alg {
+				algFound = true
+				found = found || bytes.Equal(sum, d.sum)
+			}
+		}
+	}
+	switch {
+	case !algFound:
+		return nil, errors.New("provided artifact digests does not match digests in statement")
+	case !found:
+		return nil, errors.New("provided artifact digest does not match any digest in statement")
+	}
+	return st, nil
+}
+
+// aliasedJSON is a JSON value that keeps the decoder's slice of the input
+// rather than copying it (encoding/json passes Unmarshalers a subslice of
+// the input; the payload it aliases is immutable).
+type aliasedJSON []byte
+
+func (a *aliasedJSON) UnmarshalJSON(b []byte) error {
+	*a = b
+	return nil
+}
+
+// decodeStatement decodes a statement's fields without copying its
+// predicate.
+func decodeStatement(payload []byte) (*Statement, error) {
+	var raw struct {
+		Type          string      `json:"_type"`
+		Subject       []Subject   `json:"subject"`
+		PredicateType string      `json:"predicateType"`
+		Predicate     aliasedJSON `json:"predicate"`
+	}
+	if err := json.Unmarshal(payload, &raw); err != nil {
+		return nil, err
+	}
+	st := &Statement{Type: raw.Type, Subject: raw.Subject, PredicateType: raw.PredicateType}
+	if raw.Predicate != nil {
+		st.Predicate = json.RawMessage(raw.Predicate[:len(raw.Predicate):len(raw.Predicate)])
+	}
+	return st, nil
+}
+
+// checkStatement applies the statement checks of parseStatement to a
+// decoded statement.
+func checkStatement(st *Statement) error {
+	if st.Type != "https://in-toto.io/Statement/v1" && st.Type != "https://in-toto.io/Statement/v0.1" {
+		return fmt.Errorf("in-toto statement: unsupported _type %q", st.Type)
+	}
+	if st.PredicateType == "" {
+		return errors.New("in-toto statement: empty predicateType")
+	}
+	return nil
+}
