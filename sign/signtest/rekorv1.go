@@ -42,11 +42,14 @@ func (s *Sigstore) AddEntryV1(pe models.ProposedEntry) (string, *models.LogEntry
 	if pe == nil {
 		return "", nil, errors.New("signtest: rekor v1: nil entry")
 	}
+	if _, ok := v1Kinds[pe.Kind()]; !ok {
+		return "", nil, fmt.Errorf("signtest: rekor v1: unsupported entry kind %q", pe.Kind())
+	}
 	ei, err := types.CreateVersionedEntry(pe)
 	if err != nil {
 		return "", nil, fmt.Errorf("signtest: rekor v1: %w", err)
 	}
-	if v, ok := v1Kinds[pe.Kind()]; !ok || v != ei.APIVersion() {
+	if v := v1Kinds[pe.Kind()]; v != ei.APIVersion() {
 		return "", nil, fmt.Errorf("signtest: rekor v1: unsupported entry %s %s", pe.Kind(), ei.APIVersion())
 	}
 	body, err := types.CanonicalizeEntry(context.Background(), ei)
