@@ -393,3 +393,37 @@ func TestLargeAttestation(t *testing.T) {
 		t.Fatalf("flipped predicate byte: %v", err)
 	}
 }
+
+// TestConcurrentVerify: parsed bundles (with their shared, parsed log
+// entries) verified from several goroutines at once; run with -race.
+func TestConcurrentVerify(t *testing.T) {
+	v := publicGood(t)
+	pol := verify.Policy{Identities: []verify.Identity{beacon()}}
+	art := verify.Artifact{Digest: fileDigest(t, defaultArt.Path)}
+	var bs []*verify.Bundle
+	for _, c := range []string{"happy-path-v0.1", "happy-path-v0.2", "happy-path-v0.3", "happy-path-intoto-in-dsse-v3"} {
+		b, err := verify.ReadBundleFile(filepath.Join(casesDir, c, "bundle.sigstore.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs = append(bs, b)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*len(bs))
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, b := range bs {
+				if _, err := v.Verify(context.Background(), b, art, pol); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

@@ -11,9 +11,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -32,6 +34,29 @@ const (
 // ParseBundle or ParseBundles; it is immutable and safe for concurrent use.
 type Bundle struct {
 	b *bundle.Bundle
+
+	// The parsed log entries, shared by every verification of the bundle
+	// (sigstore-go's Bundle.TlogEntries re-parses them on each call).
+	entriesOnce sync.Once
+	entries     []*tlog.Entry
+	entriesErr  error
+}
+
+func (b *Bundle) tlogEntries() ([]*tlog.Entry, error) {
+	b.entriesOnce.Do(func() {
+		pes := b.b.GetVerificationMaterial().GetTlogEntries()
+		entries := make([]*tlog.Entry, len(pes))
+		for i, pe := range pes {
+			e, err := tlog.ParseTransparencyLogEntry(pe)
+			if err != nil {
+				b.entriesErr = bundle.ErrValidationError(err)
+				return
+			}
+			entries[i] = e
+		}
+		b.entries = entries
+	})
+	return b.entries, b.entriesErr
 }
 
 // Sigstore returns the underlying sigstore-go bundle.

@@ -23,6 +23,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -40,15 +41,34 @@ import (
 // subject digests are checked here, on the payload the bundle already
 // holds.
 
-// entity is a sigstore-go SignedEntity over a bundle whose DSSE signature
-// content is a view of the protobuf envelope: Signature() costs nothing,
-// and the base64 envelope is built only when sigstore-go's log check asks
-// for it (Rekor entries for DSSE bind the payload hash).
+// entity is the sigstore-go SignedEntity for one Verify call. Its DSSE
+// signature content is a view of the protobuf envelope: Signature() costs
+// nothing, and the base64 envelope is built only when sigstore-go's log
+// check asks for it (Rekor entries for DSSE bind the payload hash). The
+// log entries are the bundle's, parsed once for all calls; the
+// verification content (the parsed certificate, which sigstore-go adjusts
+// in place) is parsed once per call rather than at each stage.
 type entity struct {
 	*bundle.Bundle
+	b      *Bundle
+	vc     sgverify.VerificationContent
+	vcErr  error
+	vcDone bool
 }
 
-func (e entity) SignatureContent() (sgverify.SignatureContent, error) {
+func newEntity(b *Bundle) *entity { return &entity{Bundle: b.b, b: b} }
+
+func (e *entity) TlogEntries() ([]*tlog.Entry, error) { return e.b.tlogEntries() }
+
+func (e *entity) VerificationContent() (sgverify.VerificationContent, error) {
+	if !e.vcDone {
+		e.vc, e.vcErr = e.Bundle.VerificationContent()
+		e.vcDone = true
+	}
+	return e.vc, e.vcErr
+}
+
+func (e *entity) SignatureContent() (sgverify.SignatureContent, error) {
 	env := e.GetDsseEnvelope()
 	if env == nil {
 		return e.Bundle.SignatureContent()
@@ -107,7 +127,7 @@ const (
 // at each verified time and SCTs (or the key's validity window), then the
 // envelope signature and the statement's subject digests against d. Its
 // errors carry Verifier.Verify's stage prefixes, for classify.
-func verifyDSSE(sv *sgverify.Verifier, ent entity, tm root.TrustedMaterial, requireSCT bool, d digest) (*sgverify.VerificationResult, *Statement, error) {
+func verifyDSSE(sv *sgverify.Verifier, ent *entity, tm root.TrustedMaterial, requireSCT bool, d digest) (*sgverify.VerificationResult, *Statement, error) {
 	logTs, err := sv.VerifyTransparencyLogInclusion(ent)
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to verify log inclusion: %w", err)

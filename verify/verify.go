@@ -109,7 +109,8 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 		return nil, failf(CheckArtifact, ErrArtifact, "artifact %s does not match the bundle's message digest %s:%s", d, alg, hex.EncodeToString(msg.GetMessageDigest().GetDigest()))
 	}
 
-	vc, err := sb.VerificationContent()
+	ent := newEntity(b)
+	vc, err := ent.VerificationContent()
 	if err != nil {
 		return nil, fail(CheckBundle, ErrBundle, err)
 	}
@@ -130,9 +131,9 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 		}
 		var res *sgverify.VerificationResult
 		if env != nil {
-			res, st, err = verifyDSSE(sv, entity{sb}, tm, requireSCT, d)
+			res, st, err = verifyDSSE(sv, ent, tm, requireSCT, d)
 		} else {
-			res, err = sv.Verify(sb, p)
+			res, err = sv.Verify(ent, p)
 		}
 		if err != nil {
 			return nil, classify(err, keyed)
