@@ -10,7 +10,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/chainproof/chainproof/sign"
 	"github.com/chainproof/chainproof/sign/signtest"
+	cpverify "github.com/chainproof/chainproof/verify"
 	prototrustroot "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -191,13 +194,46 @@ func TestKeyBased(t *testing.T) {
 			if got := b.GetVerificationMaterial().GetPublicKey().GetHint(); got != "release-key" {
 				t.Errorf("hint = %q", got)
 			}
-			if name == "ed25519ph" {
-				return // sigstore-go's Rekor v2 path handles ed25519ph; TSA+log below covers ECDSA
-			}
-			// With a TSA and Rekor v2.
+			// With a TSA and Rekor v2, verified after signing: a message
+			// signature and a DSSE statement. Rekor v2 logs DSSE as a
+			// hashedrekord of the PAE, so Ed25519 keys sign both as
+			// Ed25519ph.
 			o := sign.Options{Key: key, Services: sign.Services{Rekor: []sign.Log{{URL: e.srv.URL, Version: 2}}, TSA: []string{e.srv.TSAURL()}}, TrustedRoot: e.st.TrustedRoot()}
-			if _, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), o); err != nil {
+			mb, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), o)
+			if err != nil {
 				t.Fatal(err)
+			}
+			sum := sha256.Sum256([]byte("artifact"))
+			stmt := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` + hex.EncodeToString(sum[:]) + `"}}],"predicateType":"https://example.com/p","predicate":{}}`)
+			db, err := sign.Sign(context.Background(), sign.Statement(stmt), o)
+			if err != nil {
+				t.Fatalf("DSSE: %v", err)
+			}
+			if name == "ed25519ph" {
+				env := db.GetDsseEnvelope()
+				pae := sha512.Sum512([]byte(fmt.Sprintf("DSSEv1 %d %s %d %s", len(env.GetPayloadType()), env.GetPayloadType(), len(env.GetPayload()), env.GetPayload())))
+				if err := ed25519.VerifyWithOptions(ed.Public().(ed25519.PublicKey), pae[:], env.GetSignatures()[0].GetSig(), &ed25519.Options{Hash: crypto.SHA512}); err != nil {
+					t.Errorf("DSSE signature is not Ed25519ph over the PAE: %v", err)
+				}
+			}
+			// chainproof's verify accepts both with the key as the policy.
+			trust, err := e.st.TrustedRootJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := cpverify.ParseTrustedRoot(trust, "signtest")
+			if err != nil {
+				t.Fatal(err)
+			}
+			policy := cpverify.Policy{PublicKeys: []crypto.PublicKey{key.Public()}}
+			for what, b := range map[string]*bundle.Bundle{"message": mb, "dsse": db} {
+				data, err := sign.Marshal(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := cpverify.Verify(context.Background(), data, cpverify.Artifact{Reader: strings.NewReader("artifact")}, policy, cpverify.Options{TrustedRoot: tr}); err != nil {
+					t.Errorf("verify %s bundle: %v", what, err)
+				}
 			}
 		})
 	}

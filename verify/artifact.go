@@ -17,9 +17,9 @@ type Artifact struct {
 	Path string
 	// Reader streams the artifact; it is read once, to the end.
 	Reader io.Reader
-	// Digest is "sha256:<hex>" (also sha384, sha512). A message
-	// signature made with a pure Ed25519 key cannot be verified from a
-	// digest.
+	// Digest is "sha256:<hex>" (also sha384, sha512). It must use the
+	// algorithm the bundle signed: a message signature by an Ed25519 key
+	// (Ed25519ph) signs a SHA-512 digest, P-384 keys a SHA-384 one.
 	Digest string
 }
 

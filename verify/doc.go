@@ -48,8 +48,8 @@
 //
 // Revocation (Sigstore has none), freshness of the embedded root (refresh it
 // with RefreshPublicGood), the content of predicates beyond the predicate
-// type and the SLSA fields a policy names, and Ed25519 message signatures
-// given only a digest (they need the artifact bytes; sigstore-go refuses).
+// type and the SLSA fields a policy names, and pure Ed25519 message
+// signatures (Ed25519 keys must sign message digests as Ed25519ph).
 // A bundle's own certificate chain is never a trust anchor: bundles that
 // include a self-signed root are rejected.
 package verify

@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/asn1"
@@ -189,6 +190,16 @@ func verifyDSSE(sv *sgverify.Verifier, ent *entity, tm root.TrustedMaterial, req
 			return nil, nil, fmt.Errorf("failed to get signature verifier: %w", err)
 		}
 		verifiers = []signature.Verifier{kv}
+		// An Ed25519 key signs DSSE as pure Ed25519 (Rekor v1 dsse entries)
+		// or as Ed25519ph (Rekor v2 logs DSSE as a hashedrekord of the PAE,
+		// which needs a prehash algorithm; sigstore-go signs it that way).
+		if pub, err := kv.PublicKey(); err == nil {
+			if edk, ok := pub.(ed25519.PublicKey); ok {
+				if ph, err := signature.LoadED25519phVerifier(edk); err == nil {
+					verifiers = append(verifiers, ph)
+				}
+			}
+		}
 		hint := []byte(pk.Hint())
 		res.Signature = &sgverify.SignatureVerificationResult{PublicKeyID: &hint}
 	} else {

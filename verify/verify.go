@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/signature/options"
 )
 
 // InTotoPayloadType is the DSSE payload type of in-toto statements.
@@ -163,7 +165,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			if err := ctx.Err(); err != nil {
 				return nil, fail(CheckSignature, ErrVerification, err)
 			}
-			tm, err := keyMaterial(k)
+			tm, err := keyMaterial(k, env == nil)
 			if err != nil {
 				return nil, fail(CheckPolicy, ErrPolicy, fmt.Errorf("publicKeys[%d]: %w", i, err))
 			}
@@ -307,9 +309,16 @@ func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) (o []sgverify.Verifie
 	return o, requireSCT, nil
 }
 
-// keyMaterial trusts k for any key hint, at any time.
-func keyMaterial(k crypto.PublicKey) (root.TrustedMaterial, error) {
-	sv, err := signature.LoadDefaultVerifier(k)
+// keyMaterial trusts k for any key hint, at any time. An Ed25519 key
+// verifies message signatures as Ed25519ph (they sign the artifact's
+// digest, Sigstore's PKIX_ED25519_PH) and DSSE signatures as pure Ed25519
+// (over the PAE, PKIX_ED25519).
+func keyMaterial(k crypto.PublicKey, messageSignature bool) (root.TrustedMaterial, error) {
+	var opts []signature.LoadOption
+	if _, ok := k.(ed25519.PublicKey); ok && messageSignature {
+		opts = append(opts, options.WithED25519ph())
+	}
+	sv, err := signature.LoadDefaultVerifier(k, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -32,10 +32,8 @@
 // or certificate identity, the transparency log entry and the verified
 // timestamps, then the refusals with the check that failed.
 //
-// Ed25519 keys sign the file's SHA-512 digest (Ed25519ph), since the file
-// is streamed, not held in memory; verify's public-key policy does not
-// check Ed25519ph signatures yet, so with such a key the bundle is written
-// but its verification fails at the signature check.
+// Ed25519 keys sign the file's SHA-512 digest (Ed25519ph, Sigstore's
+// PKIX_ED25519_PH), since the file is streamed, not held in memory.
 //
 // The example writes only the bundle and, for a generated key, the public
 // key; the private key of a generated key is never written.
