@@ -234,6 +234,14 @@ func TestKeyBased(t *testing.T) {
 				if _, err := cpverify.Verify(context.Background(), data, cpverify.Artifact{Reader: strings.NewReader("artifact")}, policy, cpverify.Options{TrustedRoot: tr}); err != nil {
 					t.Errorf("verify %s bundle: %v", what, err)
 				}
+				// Another key is an identity mismatch, with both keys as evidence.
+				other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+				_, err = cpverify.Verify(context.Background(), data, cpverify.Artifact{Reader: strings.NewReader("artifact")},
+					cpverify.Policy{PublicKeys: []crypto.PublicKey{other.Public()}}, cpverify.Options{TrustedRoot: tr})
+				var ve *cpverify.Error
+				if !errors.Is(err, cpverify.ErrIdentity) || !errors.As(err, &ve) || ve.Check != cpverify.CheckIdentity || len(ve.Mismatches) != 1 || ve.Mismatches[0].Field != "key" {
+					t.Errorf("%s bundle, wrong key: err = %v, want an identity mismatch on the key", what, err)
+				}
 			}
 		})
 	}

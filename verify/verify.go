@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"sort"
 	"strings"
 
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -161,9 +162,22 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 		}
 		var best *Error
 		var mismatches []IdentityMismatch
+		logKeys := logEntryKeys(sb.GetVerificationMaterial().GetTlogEntries())
 		for i, k := range cp.p.PublicKeys {
 			if err := ctx.Err(); err != nil {
 				return nil, fail(CheckSignature, ErrVerification, err)
+			}
+			// A key the log entries do not name cannot verify them: say
+			// so (an identity mismatch) instead of failing the inclusion
+			// proof that sigstore-go would rebuild with this key.
+			if fp, err := keyFingerprint(k); err == nil && len(logKeys) > 0 && !logKeys[fp] {
+				got := make([]string, 0, len(logKeys))
+				for g := range logKeys {
+					got = append(got, g)
+				}
+				sort.Strings(got)
+				mismatches = append(mismatches, IdentityMismatch{Index: i, Identity: fmt.Sprintf("public key %d (%s)", i, fp), Field: "key", Want: fp, Got: strings.Join(got, ", ")})
+				continue
 			}
 			tm, err := keyMaterial(k, env == nil)
 			if err != nil {
