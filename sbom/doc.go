@@ -43,8 +43,8 @@
 // time, download locations, "h1:" values as checksums, filesAnalyzed
 // without a verification code). The package's tests validate every SBOM
 // they produce against the official schemas (vendored in testdata, see
-// testdata/schemas/SOURCES.md); package sbomtest offers the same
-// validation to other packages' tests.
+// testdata/schemas/SOURCES.md); internal/sbomtest offers the same
+// validation to the other tests of this repository.
 //
 // What it does NOT do: it does not validate documents against the JSON
 // schemas at run time, does not resolve or check license texts beyond

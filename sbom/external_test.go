@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/chainproof/chainproof/sbom"
-	"github.com/chainproof/chainproof/sbom/sbomtest"
+	"github.com/chainproof/chainproof/internal/sbomtest"
 )
 
 // TestCrossCheckCycloneDXGomod decodes what cyclonedx-gomod (an

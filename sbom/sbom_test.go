@@ -20,7 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/chainproof/chainproof/sbom"
-	"github.com/chainproof/chainproof/sbom/sbomtest"
+	"github.com/chainproof/chainproof/internal/sbomtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")

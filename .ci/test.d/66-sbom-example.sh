@@ -14,4 +14,4 @@ go build -o "$sbom_out/sbom" ./examples/sbom
   done
 )
 SBOMTEST_FILES="$(echo "$sbom_out"/module.*.json "$sbom_out"/binary.*.json)" \
-  go test -count=1 -run '^TestValidateFiles$' ./sbom/sbomtest
+  go test -count=1 -run '^TestValidateFiles$' ./internal/sbomtest

@@ -13,7 +13,7 @@ import (
 
 	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/sbom"
-	"github.com/chainproof/chainproof/sbom/sbomtest"
+	"github.com/chainproof/chainproof/internal/sbomtest"
 	intoto "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/proto"
 )

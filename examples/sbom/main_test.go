@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/chainproof/chainproof/sbom"
-	"github.com/chainproof/chainproof/sbom/sbomtest"
+	"github.com/chainproof/chainproof/internal/sbomtest"
 )
 
 // fixedEpoch is the clock of sbom's golden files (2026-01-02T03:04:05Z).

@@ -40,7 +40,7 @@ var (
 // SchemaDir is the directory holding the vendored schemas.
 func SchemaDir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "testdata", "schemas")
+	return filepath.Join(filepath.Dir(file), "..", "..", "sbom", "testdata", "schemas")
 }
 
 func load() {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chainproof/chainproof/sbom/sbomtest"
+	"github.com/chainproof/chainproof/internal/sbomtest"
 )
 
 // TestValidateFiles validates the SBOM files named in SBOMTEST_FILES
