@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/chainproof/chainproof/sbom"
 	"github.com/chainproof/chainproof/internal/sbomtest"
+	"github.com/chainproof/chainproof/sbom"
 )
 
 // TestCrossCheckCycloneDXGomod decodes what cyclonedx-gomod (an

@@ -19,8 +19,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/chainproof/chainproof/sbom"
 	"github.com/chainproof/chainproof/internal/sbomtest"
+	"github.com/chainproof/chainproof/sbom"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
