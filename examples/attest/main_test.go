@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/chainproof/chainproof/attest"
-	"github.com/chainproof/chainproof/sbom"
 	"github.com/chainproof/chainproof/internal/sbomtest"
+	"github.com/chainproof/chainproof/sbom"
 	intoto "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/proto"
 )

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chainproof/chainproof/sbom"
 	"github.com/chainproof/chainproof/internal/sbomtest"
+	"github.com/chainproof/chainproof/sbom"
 )
 
 // fixedEpoch is the clock of sbom's golden files (2026-01-02T03:04:05Z).
