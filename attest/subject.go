@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	intoto "github.com/in-toto/attestation/go/v1"
+
+	"github.com/chainproof/chainproof/internal/ctxio"
 )
 
 // HashOptions selects the digests computed for a subject. The zero value
@@ -92,7 +94,7 @@ func digestReader(ctx context.Context, r io.Reader, opts HashOptions) (map[strin
 	for _, h := range hashes {
 		ws = append(ws, h)
 	}
-	if _, err := io.Copy(io.MultiWriter(ws...), ctxReader{ctx, r}); err != nil {
+	if _, err := io.Copy(io.MultiWriter(ws...), ctxio.Reader(ctx, r)); err != nil {
 		return nil, err
 	}
 	ds := make(map[string]string, len(hashes))
@@ -100,17 +102,4 @@ func digestReader(ctx context.Context, r io.Reader, opts HashOptions) (map[strin
 		ds[alg] = hex.EncodeToString(h.Sum(nil))
 	}
 	return ds, nil
-}
-
-// ctxReader stops a long read when its context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -458,29 +458,9 @@ func appendValue(dst []byte, v any, path string) ([]byte, error) {
 	case json.RawMessage:
 		return appendRaw(dst, v, path)
 	case []string:
-		dst = append(dst, '[')
-		for i, s := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = appendValue(dst, s, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
+		return appendArray(dst, v, path)
 	case []any:
-		dst = append(dst, '[')
-		for i, s := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = appendValue(dst, s, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
+		return appendArray(dst, v, path)
 	case map[string]string:
 		m := make(map[string]any, len(v))
 		for k, s := range v {
@@ -516,6 +496,21 @@ func appendValue(dst []byte, v any, path string) ([]byte, error) {
 	}
 	e := fieldErr(path, fmt.Sprintf("unsupported Go type %T", v))
 	return nil, e
+}
+
+// appendArray writes v as a JSON array of canonical values.
+func appendArray[T any](dst []byte, v []T, path string) ([]byte, error) {
+	dst = append(dst, '[')
+	for i, e := range v {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = appendValue(dst, e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, ']'), nil
 }
 
 func appendRaw(dst, raw []byte, path string) ([]byte, error) {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/chainproof/chainproof/internal/ctxio"
 )
 
 // InTotoPayloadType is the DSSE payload type of an in-toto statement.
@@ -126,20 +128,8 @@ func hashReader(ctx context.Context, h crypto.Hash, r io.Reader) ([]byte, error)
 		return nil, fmt.Errorf("hash %v unavailable", h)
 	}
 	hh := h.New()
-	if _, err := io.Copy(hh, ctxReader{ctx, r}); err != nil {
+	if _, err := io.Copy(hh, ctxio.Reader(ctx, r)); err != nil {
 		return nil, err
 	}
 	return hh.Sum(nil), nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
