@@ -118,6 +118,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.signingConfig == "" && (c.token != "" || c.tokenFile != "") {
 		return nil, errors.New("-token and -token-file need -signing-config and -trusted-root")
 	}
+	if c.email != "" && c.issuer == "" {
+		return nil, errors.New("-email needs -issuer (the OIDC issuer that vouches for the address)")
+	}
 	if !strings.HasPrefix(c.ref, "refs/tags/") {
 		return nil, fmt.Errorf("-ref %q: a release is built from a tag (refs/tags/...)", c.ref)
 	}

@@ -125,6 +125,7 @@ func TestQuickstartFlags(t *testing.T) {
 		{"-signing-config", "sc.json"},
 		{"-token", "x"},
 		{"-ref", "refs/heads/main"},
+		{"-email", "me@example.com"},
 		{"a", "b"},
 		{"-no-such-flag"},
 	} {
