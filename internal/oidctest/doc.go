@@ -17,7 +17,15 @@
 //	mux.Handle("/email/", iss)
 //	tok, _ := iss.Mint(oidctest.EmailClaims("dev@example.com"))
 //
+// It also plays the interactive flows a person at a terminal runs: the
+// authorization code flow with PKCE (RFC 6749 4.1, RFC 7636) and the device
+// authorization grant (RFC 8628). SetLogin scripts the person: who signs
+// in, whether they refuse, how many times a polling device is told
+// authorization_pending or slow_down, whether the device code expires, and
+// whether the id_token is tampered with.
+//
 // What it does NOT do: authenticate anyone. The token endpoint signs any
-// claims posted to it; it exists only for tests on loopback. There is no
-// authorization-code or device flow, no key rotation, no refresh tokens.
+// claims posted to it and the authorization endpoint signs in whoever
+// SetLogin names; it exists only for tests on loopback. There is no
+// consent page, no key rotation, no refresh tokens, no client secrets.
 package oidctest

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -60,6 +61,10 @@ type Issuer struct {
 	kid    string
 	now    func() time.Time
 	signer jose.Signer
+
+	mu     sync.Mutex
+	login  Login             // see SetLogin
+	grants map[string]*grant // authorization and device codes not yet redeemed
 }
 
 // New returns an issuer whose "iss" is issuerURL (scheme and host, with an
@@ -149,6 +154,11 @@ type Discovery struct {
 	Issuer                           string   `json:"issuer"`
 	JWKSURI                          string   `json:"jwks_uri"`
 	TokenEndpoint                    string   `json:"token_endpoint"`
+	AuthorizationEndpoint            string   `json:"authorization_endpoint"`
+	DeviceAuthorizationEndpoint      string   `json:"device_authorization_endpoint"`
+	GrantTypesSupported              []string `json:"grant_types_supported"`
+	CodeChallengeMethodsSupported    []string `json:"code_challenge_methods_supported"`
+	ScopesSupported                  []string `json:"scopes_supported"`
 	ResponseTypesSupported           []string `json:"response_types_supported"`
 	SubjectTypesSupported            []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported"`
@@ -157,9 +167,10 @@ type Discovery struct {
 
 // TokenResponse is the JSON answer of the token endpoint.
 type TokenResponse struct {
-	IDToken   string `json:"id_token"`
-	TokenType string `json:"token_type"`
-	ExpiresIn int64  `json:"expires_in"`
+	IDToken     string `json:"id_token"`
+	AccessToken string `json:"access_token,omitempty"` // interactive flows only
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
 }
 
 // ServeHTTP serves, below the issuer URL's path:
@@ -168,6 +179,12 @@ type TokenResponse struct {
 //	GET  /jwks                               the JSON Web Key Set
 //	POST /token                              body: a JSON object of claims;
 //	                                         answer: TokenResponse (see Mint)
+//	POST /token  (form-encoded)              an OAuth 2.0 token request:
+//	                                         grant_type authorization_code or
+//	                                         device_code (see Login)
+//	GET  /authorize                          authorization endpoint (code flow,
+//	                                         PKCE S256 required; see Login)
+//	POST /device/code                        device authorization (RFC 8628)
 //
 // The token endpoint mints any claims it is given: it is for tests only.
 func (i *Issuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -185,7 +202,12 @@ func (i *Issuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Issuer:                           i.url,
 			JWKSURI:                          i.url + JWKSPath,
 			TokenEndpoint:                    i.url + TokenPath,
-			ResponseTypesSupported:           []string{"id_token"},
+			AuthorizationEndpoint:            i.url + AuthorizePath,
+			DeviceAuthorizationEndpoint:      i.url + DevicePath,
+			GrantTypesSupported:              []string{"authorization_code", DeviceCodeGrantType},
+			CodeChallengeMethodsSupported:    []string{"S256"},
+			ScopesSupported:                  []string{"openid", "email"},
+			ResponseTypesSupported:           []string{"id_token", "code"},
 			SubjectTypesSupported:            []string{"public"},
 			IDTokenSigningAlgValuesSupported: []string{string(jose.RS256)},
 			ClaimsSupported:                  []string{"iss", "sub", "aud", "exp", "iat", "email", "email_verified"},
@@ -201,7 +223,21 @@ func (i *Issuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !allow(w, r, http.MethodPost) {
 			return
 		}
+		if isForm(r) {
+			i.serveGrant(w, r)
+			return
+		}
 		i.serveToken(w, r)
+	case AuthorizePath:
+		if !allow(w, r, http.MethodGet) {
+			return
+		}
+		i.serveAuthorize(w, r)
+	case DevicePath:
+		if !allow(w, r, http.MethodPost) {
+			return
+		}
+		i.serveDevice(w, r)
 	default:
 		http.NotFound(w, r)
 	}
