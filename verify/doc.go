@@ -32,7 +32,10 @@
 // ParseTrustedRoot read a trusted_root.json; ParseGitHubTrustedRoot reads
 // GitHub's root under the timestamp-only profile (GitHub's root is not
 // bundled: the caller supplies it). RefreshPublicGood fetches the current
-// root through TUF and is the only network access in this package.
+// root through TUF and is the only network access in this package; its
+// context bounds it, and when it fails (unreachable repository, or
+// metadata or a target refused by a TUF check) it does not fall back to
+// its cache: keep the root you have.
 //
 // # What is checked
 //

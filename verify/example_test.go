@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/chainproof/chainproof/verify"
 )
@@ -189,15 +190,34 @@ func ExampleParseGitHubTrustedRoot() {
 	// Output: <nil> timestamp-only
 }
 
-// RefreshPublicGood is the only call that uses the network (TUF).
+// RefreshPublicGood is the only call that uses the network (TUF). It has
+// no output: it would fetch from the public-good TUF repository.
 func ExampleRefreshPublicGood() {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	tr, err := verify.RefreshPublicGood(ctx, verify.TUFOptions{CachePath: os.TempDir() + "/chainproof-tuf"})
 	if err != nil {
 		fmt.Println("refresh failed; keep using verify.PublicGood():", errors.Is(err, verify.ErrTrustedRoot))
 		return
 	}
 	_, _ = verify.New(verify.Options{TrustedRoot: tr})
+}
+
+// A refresh that fails (here its context has ended before it starts;
+// usually the repository is unreachable or fails a TUF check) returns a
+// trusted-root error; keep verifying with the root you have.
+func ExampleRefreshPublicGood_fallback() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tr, err := verify.RefreshPublicGood(ctx, verify.TUFOptions{CachePath: os.TempDir() + "/chainproof-tuf"})
+	if err != nil {
+		fmt.Println(errors.Is(err, verify.ErrTrustedRoot), errors.Is(err, context.Canceled))
+		tr, _ = verify.PublicGood()
+	}
+	fmt.Println(tr.Profile())
+	// Output:
+	// true true
+	// transparency-log
 }
 
 func ExampleGitHubWorkflowIdentity() {

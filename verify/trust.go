@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/tuf"
+	sgutil "github.com/sigstore/sigstore-go/pkg/util"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+	"github.com/theupdateframework/go-tuf/v2/metadata/fetcher"
 
 	"github.com/chainproof/chainproof/verify/internal/trustroot"
 )
@@ -153,9 +158,30 @@ type TUFOptions struct {
 	Root []byte
 }
 
+// tufRequestTimeout bounds each HTTP request of a refresh whatever the
+// caller's context says, so a context without a deadline cannot hang a
+// refresh on a repository that stops answering.
+const tufRequestTimeout = time.Minute
+
 // RefreshPublicGood fetches the current public-good trusted root through
-// sigstore-go's TUF client. This is the only function in the package that
-// uses the network.
+// sigstore-go's TUF client (or, with TUFOptions, the trusted_root.json
+// target of another TUF repository). This is the only function in the
+// package that uses the network.
+//
+// Every call updates the TUF metadata from the repository (root, then
+// timestamp, snapshot and targets, as the TUF client workflow requires)
+// and downloads trusted_root.json unless the cache under CachePath already
+// holds the signed version. It does not fall back to the cache: when the
+// repository cannot be reached, or serves metadata or a target that fails
+// a TUF check, the call fails, and the caller keeps the root it has (a
+// previous result, or PublicGood()).
+//
+// ctx bounds the whole call; each request is also bounded by one minute.
+// Errors are *Error values for CheckTrustedRoot wrapping ErrTrustedRoot;
+// their chain also holds the cause: ctx's error, the network error, or
+// go-tuf's metadata error type for the failed TUF check
+// (ErrUnsignedMetadata, ErrExpiredMetadata, ErrLengthOrHashMismatch,
+// ErrBadVersionNumber, ErrDownloadHTTP, ...), which errors.Is matches.
 func RefreshPublicGood(ctx context.Context, opts TUFOptions) (*TrustedRoot, error) {
 	o := tuf.DefaultOptions().WithContext(ctx)
 	if opts.CachePath != "" {
@@ -167,16 +193,75 @@ func RefreshPublicGood(ctx context.Context, opts TUFOptions) (*TrustedRoot, erro
 	if opts.Root != nil {
 		o = o.WithRoot(opts.Root)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, tufError(ctx, o.RepositoryBaseURL, err)
+	}
+	// sigstore-go v1.3.0 does not use Options.Context, and go-tuf's
+	// default fetcher sends requests without a context or timeout, so
+	// bring our own fetcher.
+	o = o.WithFetcher(tufFetcher{ctx: ctx, client: &http.Client{Timeout: tufRequestTimeout}})
 	c, err := tuf.New(o)
 	if err != nil {
-		return nil, fail(CheckTrustedRoot, ErrTrustedRoot, fmt.Errorf("tuf: %w", err))
+		return nil, tufError(ctx, o.RepositoryBaseURL, err)
 	}
 	data, err := c.GetTarget("trusted_root.json")
 	if err != nil {
-		return nil, fail(CheckTrustedRoot, ErrTrustedRoot, fmt.Errorf("tuf: %w", err))
+		return nil, tufError(ctx, o.RepositoryBaseURL, err)
 	}
-	src := "tuf " + o.RepositoryBaseURL
-	return ParseTrustedRoot(data, src)
+	return ParseTrustedRoot(data, "tuf "+o.RepositoryBaseURL)
+}
+
+// tufError wraps a failed refresh of repo, adding ctx's error to the chain
+// if ctx ended and err does not already say so.
+func tufError(ctx context.Context, repo string, err error) *Error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w (%w)", err, cerr)
+	}
+	return fail(CheckTrustedRoot, ErrTrustedRoot, fmt.Errorf("tuf %s: %w", repo, err))
+}
+
+// tufFetcher is go-tuf's fetcher.Fetcher with requests bound to ctx. It
+// returns go-tuf's error types where go-tuf's updater looks for them (a
+// 404 for the next root version ends the root update).
+type tufFetcher struct {
+	ctx    context.Context
+	client *http.Client
+}
+
+var _ fetcher.Fetcher = tufFetcher{}
+
+var tufUserAgent = sgutil.ConstructUserAgent()
+
+// DownloadFile fetches url, reading at most maxLength bytes. The timeout
+// argument is deprecated in go-tuf and unused.
+func (f tufFetcher) DownloadFile(url string, maxLength int64, _ time.Duration) ([]byte, error) {
+	req, err := http.NewRequestWithContext(f.ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", tufUserAgent)
+	res, err := f.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, &metadata.ErrDownloadHTTP{StatusCode: res.StatusCode, URL: url}
+	}
+	tooLong := func(n int64) error {
+		return &metadata.ErrDownloadLengthMismatch{Msg: fmt.Sprintf("download failed for %s, length %d is larger than expected %d", url, n, maxLength)}
+	}
+	if res.ContentLength > maxLength {
+		return nil, tooLong(res.ContentLength)
+	}
+	data, err := io.ReadAll(io.LimitReader(res.Body, maxLength+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > maxLength {
+		return nil, tooLong(int64(len(data)))
+	}
+	return data, nil
 }
 
 // readLimited reads at most limit bytes of path, failing if it is larger.
