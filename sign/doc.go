@@ -13,7 +13,9 @@
 //     in-toto statement (a DSSE bundle).
 //   - Token sources: StaticToken, EnvToken (SIGSTORE_ID_TOKEN),
 //     FileToken, GitHubActionsToken (the ambient Actions token, audience
-//     "sigstore"), InteractiveToken (browser or device flow), or a TokenFunc.
+//     "sigstore"), InteractiveToken (a person at a terminal: the browser
+//     flow with PKCE, or the RFC 8628 device flow; the id_token is verified
+//     against the issuer's keys before it is used), or a TokenFunc.
 //     A malformed or expired token is a *TokenError before any network call.
 //   - Services: PublicGood, explicit URLs, or ServicesFromSigningConfig
 //     (signing_config.json v0.2: services selected by validity window and

@@ -16,11 +16,19 @@ var (
 	// ErrToken: no identity token, or one that is malformed or expired.
 	// Reported before any network call.
 	ErrToken = errors.New("sign: unusable identity token")
-	// ErrTokenExpired: the identity token's exp is not in the future.
+	// ErrTokenExpired: the identity token's exp is not in the future, or
+	// (InteractiveToken) the device code expired before the person signed
+	// in.
 	ErrTokenExpired = fmt.Errorf("%w: expired", ErrToken)
 	// ErrTokenMalformed: the identity token is not a JWT with the claims
 	// Fulcio needs (iss, and sub or email).
 	ErrTokenMalformed = fmt.Errorf("%w: malformed", ErrToken)
+	// ErrTokenDenied: the person refused the sign-in (InteractiveToken).
+	ErrTokenDenied = fmt.Errorf("%w: sign-in refused", ErrToken)
+	// ErrTokenUnverified: the id_token an interactive flow obtained does
+	// not verify against the issuer's keys, or names another issuer,
+	// audience or nonce (InteractiveToken).
+	ErrTokenUnverified = fmt.Errorf("%w: does not verify", ErrToken)
 
 	// ErrService: a Sigstore service (or the token endpoint) failed.
 	ErrService = errors.New("sign: service failed")
@@ -113,11 +121,13 @@ func (e *ServiceError) Unwrap() []error {
 	return errs
 }
 
-// TokenError reports an identity token that cannot be used. It is returned
-// before any network call. It never contains the token itself.
+// TokenError reports an identity token that cannot be used. Sign returns
+// it before any network call; InteractiveToken returns it when the sign-in
+// is refused or expires or its id_token does not verify. It never
+// contains the token itself.
 type TokenError struct {
 	Reason string // what is wrong, e.g. "expired at 2026-01-01T00:00:00Z"
-	Kind   error  // ErrTokenExpired, ErrTokenMalformed or ErrToken
+	Kind   error  // ErrTokenExpired, ErrTokenMalformed, ErrTokenDenied, ErrTokenUnverified or ErrToken
 	Err    error  // an underlying cause, if any
 }
 

@@ -212,13 +212,6 @@ func ExampleGitHubActionsToken() {
 	// eyJ... <nil>
 }
 
-func ExampleInteractiveToken() {
-	// Opens a browser (or prints a device code to Prompt) for a person at a
-	// terminal; not run here.
-	src := sign.InteractiveToken{Issuer: sign.PublicGoodOIDCIssuer, Device: true, Prompt: os.Stderr}
-	_ = sign.Options{Token: src, Services: sign.PublicGood()}
-}
-
 func ExamplePublicGood() {
 	s := sign.PublicGood()
 	fmt.Println(s.Fulcio, s.Rekor[0], s.TSA[0])

@@ -13,9 +13,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/sigstore/sigstore/pkg/oauth"
-	"github.com/sigstore/sigstore/pkg/oauthflow"
 )
 
 // Size limits.
@@ -154,70 +151,6 @@ func (g GitHubActionsToken) Token(ctx context.Context) (string, error) {
 		return "", tr.failKind(ErrBadResponse, errors.New("token endpoint answer has no \"value\""))
 	}
 	return v.Value, nil
-}
-
-// InteractiveToken runs an OAuth 2.0 flow for a person at a terminal: a
-// browser redirect flow (the default) or the device flow. It wraps
-// github.com/sigstore/sigstore/pkg/oauthflow.
-type InteractiveToken struct {
-	// Issuer is the OIDC issuer, e.g. PublicGoodOIDCIssuer.
-	Issuer string
-	// ClientID defaults to "sigstore".
-	ClientID string
-	// RedirectURL for the browser flow; empty picks a loopback port.
-	RedirectURL string
-	// Device selects the device flow (no browser on this machine).
-	Device bool
-	// Prompt receives the instructions for the person (the URL to open,
-	// the device code). Nil discards them; the browser flow still opens a
-	// browser.
-	Prompt io.Writer
-}
-
-// PublicGoodOIDCIssuer is the public-good Sigstore OIDC issuer.
-const PublicGoodOIDCIssuer = "https://oauth2.sigstore.dev/auth"
-
-// Token runs the flow. Cancelling ctx abandons it.
-func (it InteractiveToken) Token(ctx context.Context) (string, error) {
-	issuer := it.Issuer
-	if issuer == "" {
-		issuer = PublicGoodOIDCIssuer
-	}
-	clientID := it.ClientID
-	if clientID == "" {
-		clientID = "sigstore"
-	}
-	prompt := it.Prompt
-	if prompt == nil {
-		prompt = io.Discard
-	}
-	var getter oauthflow.TokenGetter
-	if it.Device {
-		getter = oauthflow.NewDeviceFlowTokenGetterForIssuer(issuer)
-	} else {
-		getter = &oauthflow.InteractiveIDTokenGetter{
-			HTMLPage: oauth.InteractiveSuccessHTML,
-			Output:   prompt, // the code, if the browser cannot redirect, is read from stdin
-		}
-	}
-	type result struct {
-		tok *oauthflow.OIDCIDToken
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		tok, err := oauthflow.OIDConnect(issuer, clientID, "", it.RedirectURL, getter)
-		ch <- result{tok, err}
-	}()
-	select {
-	case <-ctx.Done():
-		return "", &ServiceError{Service: ServiceOIDC, Step: StepToken, URL: issuer, Kind: ErrTimeout, Err: ctx.Err()}
-	case r := <-ch:
-		if r.err != nil {
-			return "", &ServiceError{Service: ServiceOIDC, Step: StepToken, URL: issuer, Attempts: 1, Kind: ErrRejected, Err: r.err}
-		}
-		return r.tok.RawString, nil
-	}
 }
 
 // Claims are the unverified claims of an identity token that signing

@@ -1,0 +1,494 @@
+package sign
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/pkg/browser"
+	"golang.org/x/oauth2"
+)
+
+// PublicGoodOIDCIssuer is the public-good Sigstore OIDC issuer.
+const PublicGoodOIDCIssuer = "https://oauth2.sigstore.dev/auth"
+
+// Defaults and bounds of InteractiveToken.
+const (
+	// DefaultInteractiveWait bounds how long InteractiveToken waits for
+	// the person when MaxWait is zero.
+	DefaultInteractiveWait = 5 * time.Minute
+	// DefaultClientID is the OAuth client ID InteractiveToken uses when
+	// ClientID is empty (the one public-good Fulcio accepts).
+	DefaultClientID = "sigstore"
+	// defaultDeviceInterval is the polling interval when the device
+	// authorization response has none (RFC 8628 3.2).
+	defaultDeviceInterval = 5 * time.Second
+	// slowDownStep is added to the interval on each slow_down (RFC 8628 3.5).
+	slowDownStep = 5 * time.Second
+	// maxDeviceInterval caps the polling interval a server may ask for.
+	maxDeviceInterval = time.Minute
+	// maxTokenResponseSize bounds a token endpoint's answer (id_token,
+	// access token and metadata).
+	maxTokenResponseSize = 1 << 20
+	// maxPromptField bounds the user code and URL shown to the person.
+	maxPromptField = 2048
+	// callbackPath is the redirect listener's path when RedirectURL has none.
+	callbackPath = "/auth/callback"
+)
+
+// InteractiveToken obtains an identity token from a person at a terminal,
+// by the OAuth 2.0 authorization code flow in a browser with PKCE
+// (RFC 6749 4.1, RFC 7636; the default) or by the device authorization
+// grant (RFC 8628; Device true) for machines without a browser. The
+// id_token is verified against the issuer's published keys (signature,
+// issuer, audience = ClientID, expiry, and nonce in the browser flow)
+// before it is returned. The zero value signs in at PublicGoodOIDCIssuer.
+//
+// Token waits for the person until ctx ends or MaxWait passes, whichever
+// is first; either stops the flow at once (no request or goroutine is left
+// behind, and the browser flow's redirect listener is closed).
+//
+// Errors: the person refused, *TokenError with Kind ErrTokenDenied; the
+// device code expired first, ErrTokenExpired; the id_token does not
+// verify, ErrTokenUnverified (or ErrTokenExpired, ErrTokenMalformed); the
+// issuer cannot be reached, answers an error or garbage, or the wait ends,
+// *ServiceError with Service ServiceOIDC and Step StepToken.
+type InteractiveToken struct {
+	// Issuer is the OIDC issuer URL; PublicGoodOIDCIssuer when empty.
+	Issuer string
+	// ClientID defaults to DefaultClientID ("sigstore").
+	ClientID string
+	// RedirectURL for the browser flow: an http URL on a loopback host
+	// (localhost, 127.0.0.1, ::1) where Token listens for the redirect.
+	// Empty: http://localhost:PORT/auth/callback on a free port.
+	RedirectURL string
+	// Device selects the device flow (no browser on this machine).
+	Device bool
+	// Prompt receives the instructions for the person: the URL to open
+	// and, in the device flow, the code to enter. Nil discards them.
+	Prompt io.Writer
+	// OpenURL opens the authorization URL in the browser flow. Nil uses
+	// the system browser (github.com/pkg/browser, whose helper command may
+	// write to the process's stdout and stderr). If it fails, the flow
+	// goes on: the person can open the URL written to Prompt.
+	OpenURL func(url string) error
+	// Client makes the requests to the issuer; http.DefaultClient when
+	// nil. Transient failures (connection errors, 5xx) are retried as in
+	// Options (DefaultTimeout per attempt, DefaultRetries).
+	Client *http.Client
+	// MaxWait bounds the whole flow; DefaultInteractiveWait when zero.
+	MaxWait time.Duration
+	// Now is the clock the id_token's expiry is checked against; time.Now
+	// when nil.
+	Now func() time.Time
+
+	// wait sleeps between device polls; tests replace it (export_test.go).
+	wait func(ctx context.Context, d time.Duration) error
+}
+
+// Causes of the flow's context ending, to tell them apart.
+var (
+	errMaxWait       = errors.New("the person did not finish signing in within MaxWait")
+	errDeviceExpired = errors.New("the device code expired")
+)
+
+// Token runs the flow and returns a verified id_token.
+func (it InteractiveToken) Token(ctx context.Context) (string, error) {
+	f, err := it.start(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer f.cancel()
+	if it.Device {
+		return f.device()
+	}
+	return f.browser()
+}
+
+// flow is one run of InteractiveToken.Token.
+type flow struct {
+	it       InteractiveToken
+	issuer   string
+	ctx      context.Context // bounded by MaxWait; carries the HTTP client for oauth2/go-oidc
+	cancel   context.CancelFunc
+	tr       *serviceTransport
+	client   *http.Client // the caller's client over tr
+	prompt   io.Writer
+	provider *oidc.Provider
+	cfg      oauth2.Config
+}
+
+func (it InteractiveToken) start(ctx context.Context) (*flow, error) {
+	f := &flow{it: it, issuer: it.Issuer, prompt: it.Prompt}
+	if f.issuer == "" {
+		f.issuer = PublicGoodOIDCIssuer
+	}
+	if f.prompt == nil {
+		f.prompt = io.Discard
+	}
+	wait := it.MaxWait
+	if wait <= 0 {
+		wait = DefaultInteractiveWait
+	}
+	client := it.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	f.ctx, f.cancel = context.WithTimeoutCause(ctx, wait, errMaxWait)
+	f.tr = newServiceTransport(f.ctx, client.Transport, ServiceOIDC, StepToken, f.issuer, policy{})
+	c := *client
+	c.Transport = f.tr
+	f.client = &c
+	f.ctx = oidc.ClientContext(f.ctx, f.client)
+
+	p, err := oidc.NewProvider(f.ctx, f.issuer)
+	if err != nil {
+		err = f.fail(nil, fmt.Errorf("discovery: %w", err))
+		f.cancel()
+		return nil, err
+	}
+	clientID := it.ClientID
+	if clientID == "" {
+		clientID = DefaultClientID
+	}
+	f.provider = p
+	f.cfg = oauth2.Config{
+		ClientID: clientID,
+		Endpoint: p.Endpoint(),
+		Scopes:   []string{oidc.ScopeOpenID, "email"},
+	}
+	return f, nil
+}
+
+// fail reports err as a *ServiceError (kind nil: as the transport saw
+// it), or, when the flow's context has ended, as the reason it ended.
+func (f *flow) fail(kind, err error) error {
+	if f.ctx.Err() != nil {
+		return f.ended()
+	}
+	return f.tr.failKind(kind, err)
+}
+
+// ended reports why the flow's context ended.
+func (f *flow) ended() error {
+	cause := context.Cause(f.ctx)
+	if errors.Is(cause, errDeviceExpired) {
+		return &TokenError{Kind: ErrTokenExpired, Reason: "the device code expired before the sign-in was completed"}
+	}
+	kind := ErrUnavailable // cancelled, as classify reports it
+	if errors.Is(f.ctx.Err(), context.DeadlineExceeded) {
+		kind = ErrTimeout
+	}
+	err := cause
+	if cause != f.ctx.Err() && !errors.Is(cause, f.ctx.Err()) {
+		err = fmt.Errorf("%w: %w", f.ctx.Err(), cause)
+	}
+	return &ServiceError{Service: ServiceOIDC, Step: StepToken, URL: f.issuer, Kind: kind, Err: err}
+}
+
+// verify checks the id_token against the issuer's keys, then the claims
+// signing needs. nonce is checked when not empty.
+func (f *flow) verify(raw, nonce, accessToken string) (string, error) {
+	now := f.it.Now
+	if now == nil {
+		now = time.Now
+	}
+	idt, err := f.provider.Verifier(&oidc.Config{ClientID: f.cfg.ClientID, Now: now}).Verify(f.ctx, raw)
+	var expired *oidc.TokenExpiredError
+	switch {
+	case errors.As(err, &expired):
+		return "", &TokenError{Kind: ErrTokenExpired, Reason: "the issuer's id_token expired at " + expired.Expiry.UTC().Format(time.RFC3339)}
+	case err != nil && f.ctx.Err() != nil:
+		return "", f.ended()
+	case err != nil:
+		return "", &TokenError{Kind: ErrTokenUnverified, Reason: "the issuer's id_token does not verify", Err: err}
+	case nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1:
+		return "", &TokenError{Kind: ErrTokenUnverified, Reason: "the id_token's nonce is not the one sent"}
+	case idt.AccessTokenHash != "" && idt.VerifyAccessToken(accessToken) != nil:
+		return "", &TokenError{Kind: ErrTokenUnverified, Reason: "the id_token's at_hash does not match the access token"}
+	}
+	if _, err := ParseToken(raw, now()); err != nil {
+		return "", err
+	}
+	return raw, nil
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// device runs the device authorization grant (RFC 8628).
+func (f *flow) device() (string, error) {
+	if f.cfg.Endpoint.DeviceAuthURL == "" {
+		return "", f.fail(ErrBadResponse, errors.New("the issuer does not advertise a device_authorization_endpoint"))
+	}
+	verifier := oauth2.GenerateVerifier()
+	da, err := f.cfg.DeviceAuth(f.ctx, oauth2.S256ChallengeOption(verifier))
+	if err != nil {
+		return "", f.fail(retrieveKind(err), fmt.Errorf("device authorization: %w", err))
+	}
+	if da.DeviceCode == "" || !printable(da.UserCode) || !webURL(da.VerificationURI) {
+		return "", f.fail(ErrBadResponse, errors.New("device authorization response lacks a device_code, a printable user_code or an http(s) verification_uri"))
+	}
+	fmt.Fprintf(f.prompt, "To sign in, open %s in a browser and enter the code %s\n", da.VerificationURI, da.UserCode)
+	if webURL(da.VerificationURIComplete) {
+		fmt.Fprintf(f.prompt, "(or open %s)\n", da.VerificationURIComplete)
+	}
+
+	ctx := f.ctx
+	if !da.Expiry.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadlineCause(f.ctx, da.Expiry, errDeviceExpired)
+		defer cancel()
+		f.ctx = ctx // so fail and ended see the expiry
+	}
+	interval := defaultDeviceInterval
+	if da.Interval > 0 {
+		interval = time.Duration(min(da.Interval, int64(maxDeviceInterval/time.Second))) * time.Second
+	}
+	wait := f.it.wait
+	if wait == nil {
+		wait = sleep
+	}
+	form := url.Values{
+		"grant_type":    {"urn:ietf:params:oauth:grant-type:device_code"},
+		"device_code":   {da.DeviceCode},
+		"client_id":     {f.cfg.ClientID},
+		"code_verifier": {verifier},
+	}
+	for {
+		if err := wait(ctx, interval); err != nil || ctx.Err() != nil {
+			return "", f.ended()
+		}
+		raw, code, err := f.poll(form)
+		if err != nil {
+			return "", err
+		}
+		switch code {
+		case "":
+			return f.verify(raw, "", "")
+		case "authorization_pending":
+		case "slow_down":
+			interval = min(interval+slowDownStep, maxDeviceInterval)
+		case "access_denied":
+			return "", &TokenError{Kind: ErrTokenDenied, Reason: "the sign-in was refused at the issuer"}
+		case "expired_token":
+			return "", &TokenError{Kind: ErrTokenExpired, Reason: "the device code expired before the sign-in was completed"}
+		default:
+			return "", f.fail(ErrRejected, fmt.Errorf("token endpoint answered error %q", code))
+		}
+	}
+}
+
+// poll asks the token endpoint once for the device's token. It returns
+// the id_token, or the RFC 6749 5.2 error code the endpoint answered.
+func (f *flow) poll(form url.Values) (idToken, errCode string, err error) {
+	req, err := http.NewRequestWithContext(f.ctx, http.MethodPost, f.cfg.Endpoint.TokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", "", f.fail(ErrBadResponse, fmt.Errorf("token endpoint: %w", err))
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return "", "", f.fail(nil, fmt.Errorf("token endpoint: %w", err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponseSize+1))
+	if err != nil {
+		return "", "", f.fail(nil, fmt.Errorf("token endpoint: %w", err))
+	}
+	var v struct {
+		IDToken string `json:"id_token"`
+		Error   string `json:"error"`
+	}
+	if len(body) > maxTokenResponseSize || json.Unmarshal(body, &v) != nil {
+		return "", "", f.fail(ErrBadResponse, fmt.Errorf("token endpoint answered HTTP %d with no JSON object", resp.StatusCode))
+	}
+	switch {
+	case resp.StatusCode == http.StatusOK && v.IDToken != "":
+		return v.IDToken, "", nil
+	case resp.StatusCode == http.StatusOK:
+		return "", "", f.fail(ErrBadResponse, errors.New("token endpoint answered without an id_token"))
+	case v.Error != "":
+		return "", v.Error, nil
+	default:
+		return "", "", f.fail(ErrRejected, fmt.Errorf("token endpoint answered HTTP %d", resp.StatusCode))
+	}
+}
+
+// retrieveKind classifies an error of the oauth2 package: an error
+// response from the server is a rejection; anything else is left to the
+// transport's record.
+func retrieveKind(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 {
+		return ErrRejected
+	}
+	return nil
+}
+
+// callback is what the redirect listener received.
+type callback struct {
+	code, errCode string
+}
+
+// browser runs the authorization code flow with PKCE and a loopback
+// redirect (RFC 8252 7.3).
+func (f *flow) browser() (string, error) {
+	ln, redirect, err := listenRedirect(f.it.RedirectURL)
+	if err != nil {
+		return "", err
+	}
+	state, nonce, verifier := randomToken(), randomToken(), oauth2.GenerateVerifier()
+	f.cfg.RedirectURL = redirect.String()
+
+	got := make(chan callback, 1)
+	var once sync.Once
+	srv := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			if r.URL.Path != redirect.Path || r.Method != http.MethodGet {
+				http.NotFound(w, r)
+				return
+			}
+			// A request without this flow's state did not come from the
+			// issuer's redirect (RFC 6749 10.12): refuse it and keep waiting.
+			if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+				http.Error(w, "sign-in refused: state mismatch", http.StatusBadRequest)
+				return
+			}
+			cb := callback{code: q.Get("code"), errCode: q.Get("error")}
+			if cb.code == "" && cb.errCode == "" {
+				cb.errCode = "invalid_request"
+			}
+			once.Do(func() { got <- cb })
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			if cb.errCode != "" {
+				w.WriteHeader(http.StatusForbidden)
+				fmt.Fprint(w, "<!doctype html><title>Sign-in failed</title><p>Sign-in failed. Return to the terminal.</p>")
+				return
+			}
+			fmt.Fprint(w, "<!doctype html><title>Signed in</title><p>Signed in. You can close this tab and return to the terminal.</p>")
+		}),
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	defer ln.Close() // closed now even if Serve has not started yet
+
+	authURL := f.cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce))
+	fmt.Fprintf(f.prompt, "To sign in, open this URL in a browser (opening it now):\n%s\n", authURL)
+	open := f.it.OpenURL
+	if open == nil {
+		open = browser.OpenURL
+	}
+	if err := open(authURL); err != nil {
+		fmt.Fprintf(f.prompt, "Could not open a browser (%v); open the URL above.\n", err)
+	}
+
+	var cb callback
+	select {
+	case <-f.ctx.Done():
+		return "", f.ended()
+	case cb = <-got:
+	}
+	switch cb.errCode {
+	case "":
+	case "access_denied":
+		return "", &TokenError{Kind: ErrTokenDenied, Reason: "the sign-in was refused at the issuer"}
+	default:
+		return "", f.fail(ErrRejected, fmt.Errorf("authorization endpoint answered error %q", cb.errCode))
+	}
+	tok, err := f.cfg.Exchange(f.ctx, cb.code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return "", f.fail(retrieveKind(err), fmt.Errorf("code exchange: %w", err))
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return "", f.fail(ErrBadResponse, errors.New("token endpoint answered without an id_token"))
+	}
+	return f.verify(raw, nonce, tok.AccessToken)
+}
+
+// listenRedirect listens where the issuer will redirect the browser.
+func listenRedirect(redirectURL string) (net.Listener, *url.URL, error) {
+	if redirectURL == "" {
+		ln, err := net.Listen("tcp", "localhost:0")
+		if err != nil {
+			return nil, nil, &Error{Step: "options", Kind: ErrInvalidOptions, Err: fmt.Errorf("cannot listen for the sign-in redirect: %w", err)}
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		return ln, &url.URL{Scheme: "http", Host: fmt.Sprintf("localhost:%d", port), Path: callbackPath}, nil
+	}
+	u, err := url.Parse(redirectURL)
+	if err != nil || u.Scheme != "http" || u.Port() == "" || u.RawQuery != "" || u.Fragment != "" || !loopbackHost(u.Hostname()) {
+		return nil, nil, &Error{Step: "options", Kind: ErrInvalidOptions, Err: fmt.Errorf("RedirectURL %q is not an http URL with a loopback host and a port", redirectURL)}
+	}
+	if u.Path == "" {
+		u.Path = callbackPath
+	}
+	ln, err := net.Listen("tcp", u.Host)
+	if err != nil {
+		return nil, nil, &Error{Step: "options", Kind: ErrInvalidOptions, Err: fmt.Errorf("cannot listen for the sign-in redirect: %w", err)}
+	}
+	return ln, u, nil
+}
+
+func loopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// printable reports whether s can be shown on a terminal as is: no
+// control characters (a hostile server could otherwise send escape
+// sequences) and not too long.
+func printable(s string) bool {
+	if s == "" || len(s) > maxPromptField {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\uFFFD' {
+			return false
+		}
+	}
+	return true
+}
+
+func webURL(s string) bool {
+	if !printable(s) {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// randomToken returns 256 random bits, base64url (state and nonce).
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,497 @@
+package sign_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/chainproof/chainproof/internal/oidctest"
+	"github.com/chainproof/chainproof/sign"
+)
+
+// issuer serves an oidctest issuer on loopback with the given login.
+func issuer(t *testing.T, login oidctest.Login) *oidctest.Issuer {
+	t.Helper()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	iss, err := oidctest.New(srv.URL+"/oidc", oidctest.Options{Key: rsaKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/oidc/", iss)
+	iss.SetLogin(login)
+	return iss
+}
+
+// syncBuffer is a Prompt that tests read while the flow writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+	ch chan struct{} // closed at the first write
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{ch: make(chan struct{})} }
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b.Len() == 0 {
+		close(s.ch)
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// noWait records the device flow's waits instead of sleeping.
+type noWait struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (n *noWait) wait(ctx context.Context, d time.Duration) error {
+	n.mu.Lock()
+	n.waits = append(n.waits, d)
+	n.mu.Unlock()
+	return ctx.Err()
+}
+
+func deviceToken(iss *oidctest.Issuer, prompt io.Writer, w *noWait) sign.InteractiveToken {
+	it := sign.InteractiveToken{Issuer: iss.URL(), Device: true, Prompt: prompt}
+	sign.SetInteractiveWait(&it, w.wait)
+	return it
+}
+
+func TestInteractiveDeviceFlow(t *testing.T) {
+	iss := issuer(t, oidctest.Login{
+		Claims:   oidctest.EmailClaims("dev@example.com"),
+		Polls:    []string{oidctest.AuthorizationPending, oidctest.AuthorizationPending, oidctest.SlowDown, oidctest.AuthorizationPending},
+		UserCode: "WDJB-MJHT",
+		Interval: 2,
+	})
+	var prompt bytes.Buffer
+	w := &noWait{}
+	tok, err := deviceToken(iss, &prompt, w).Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sign.ParseToken(tok, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &sign.Claims{Issuer: iss.URL(), Subject: "dev@example.com", Email: "dev@example.com", Audience: []string{"sigstore"}}
+	if diff := cmp.Diff(want, c, cmpIgnoreTimes); diff != "" {
+		t.Errorf("claims (-want +got):\n%s", diff)
+	}
+	// The person is told where to go and what to enter.
+	verify := iss.URL() + oidctest.VerifyPath
+	for _, s := range []string{"WDJB-MJHT", verify + " ", verify + "?user_code=WDJB-MJHT"} {
+		if !strings.Contains(prompt.String(), s) {
+			t.Errorf("prompt %q does not contain %q", prompt.String(), s)
+		}
+	}
+	// Five polls: the interval the server gave, then 5 s more after slow_down
+	// (RFC 8628 3.5).
+	s := time.Second
+	if diff := cmp.Diff([]time.Duration{2 * s, 2 * s, 2 * s, 7 * s, 7 * s}, w.waits); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+}
+
+var cmpIgnoreTimes = cmp.Comparer(func(a, b time.Time) bool { return true })
+
+func TestInteractiveDeviceDefaultInterval(t *testing.T) {
+	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
+	w := &noWait{}
+	if _, err := deviceToken(iss, nil, w).Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]time.Duration{5 * time.Second}, w.waits); diff != "" {
+		t.Errorf("no interval given: waits (-want +got):\n%s", diff)
+	}
+}
+
+// tamper returns a Login.Tamper that replaces the token.
+func replaceWith(tok string) func(string) string { return func(string) string { return tok } }
+
+func TestInteractiveDeviceErrors(t *testing.T) {
+	email := oidctest.EmailClaims("dev@example.com")
+	for name, c := range map[string]struct {
+		login  oidctest.Login
+		kind   error
+		forged bool // the token comes from an impostor at the issuer's URL, with another key
+	}{
+		"denied":           {oidctest.Login{Claims: email, Deny: true, Polls: []string{oidctest.AuthorizationPending}}, sign.ErrTokenDenied, false},
+		"expired code":     {oidctest.Login{Expire: true, Polls: []string{oidctest.SlowDown}}, sign.ErrTokenExpired, false},
+		"bad signature":    {oidctest.Login{Claims: email, Tamper: flipSignature}, sign.ErrTokenUnverified, false},
+		"other key":        {oidctest.Login{Claims: email}, sign.ErrTokenUnverified, true},
+		"wrong audience":   {oidctest.Login{Claims: with(email, "aud", "not-sigstore")}, sign.ErrTokenUnverified, false},
+		"expired id_token": {oidctest.Login{Claims: with(with(email, "exp", time.Now().Add(-time.Hour).Unix()), "iat", time.Now().Add(-2*time.Hour).Unix())}, sign.ErrTokenExpired, false},
+		"not a jwt":        {oidctest.Login{Claims: email, Tamper: replaceWith("not.a-jwt")}, sign.ErrTokenUnverified, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			iss := issuer(t, c.login)
+			if c.forged {
+				forged, err := oidctest.New(iss.URL(), oidctest.Options{Key: otherKey(t)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tok, err := forged.Mint(email)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.login.Tamper = replaceWith(tok)
+				iss.SetLogin(c.login)
+			}
+			tok, err := deviceToken(iss, nil, &noWait{}).Token(context.Background())
+			var te *sign.TokenError
+			if !errors.As(err, &te) || te.Kind != c.kind || !errors.Is(err, sign.ErrToken) {
+				t.Fatalf("got %q, %v; want a *TokenError of kind %v", tok, err, c.kind)
+			}
+		})
+	}
+}
+
+func flipSignature(tok string) string {
+	b := []byte(tok)
+	i := len(b) - 5
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
+}
+
+func with(m map[string]any, k string, v any) map[string]any {
+	c := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		c[k] = v
+	}
+	c[k] = v
+	return c
+}
+
+func TestInteractiveDeviceServiceErrors(t *testing.T) {
+	t.Run("unknown error code", func(t *testing.T) {
+		iss := issuer(t, oidctest.Login{Polls: []string{"invalid_client"}})
+		_, err := deviceToken(iss, nil, &noWait{}).Token(context.Background())
+		var se *sign.ServiceError
+		if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || se.Step != sign.StepToken || !errors.Is(err, sign.ErrRejected) {
+			t.Fatalf("got %v, want a rejected oidc *ServiceError", err)
+		}
+	})
+	t.Run("no issuer", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		defer srv.Close()
+		_, err := sign.InteractiveToken{Issuer: srv.URL + "/nope", Device: true}.Token(context.Background())
+		var se *sign.ServiceError
+		if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || se.Status != http.StatusNotFound || !errors.Is(err, sign.ErrRejected) {
+			t.Fatalf("got %v, want a rejected oidc *ServiceError with HTTP 404", err)
+		}
+	})
+	t.Run("terminal escapes in the user code", func(t *testing.T) {
+		iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com"), UserCode: "\x1b[2J\x1b]0;pwned\a"})
+		var prompt bytes.Buffer
+		_, err := deviceToken(iss, &prompt, &noWait{}).Token(context.Background())
+		if !errors.Is(err, sign.ErrBadResponse) || prompt.Len() != 0 {
+			t.Fatalf("got %v, prompt %q; want ErrBadResponse and nothing shown", err, prompt.String())
+		}
+	})
+}
+
+func TestInteractiveDeviceCodeExpiresLocally(t *testing.T) {
+	// Nobody signs in and the server never says expired_token: the client
+	// stops at expires_in by itself.
+	iss := issuer(t, oidctest.Login{ExpiresIn: 1})
+	it := sign.InteractiveToken{Issuer: iss.URL(), Device: true}
+	sign.SetInteractiveWait(&it, func(ctx context.Context, d time.Duration) error {
+		<-ctx.Done() // a wait longer than the code's life
+		return ctx.Err()
+	})
+	_, err := it.Token(context.Background())
+	var te *sign.TokenError
+	if !errors.As(err, &te) || te.Kind != sign.ErrTokenExpired {
+		t.Fatalf("got %v, want a *TokenError of kind ErrTokenExpired", err)
+	}
+}
+
+func TestInteractiveCancel(t *testing.T) {
+	for _, device := range []bool{true, false} {
+		name := map[bool]string{true: "device", false: "browser"}[device]
+		t.Run(name, func(t *testing.T) {
+			// Nobody ever signs in; the real (5 s) poll wait is used.
+			iss := issuer(t, oidctest.Login{})
+			prompt := newSyncBuffer()
+			opened := make(chan string, 1)
+			it := sign.InteractiveToken{Issuer: iss.URL(), Device: device, Prompt: prompt,
+				OpenURL: func(u string) error { opened <- u; return nil }}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				_, err := it.Token(ctx)
+				done <- err
+			}()
+			<-prompt.ch // the flow is waiting for the person
+			cancel()
+			err := <-done
+			var se *sign.ServiceError
+			if !errors.Is(err, context.Canceled) || !errors.As(err, &se) || se.Service != sign.ServiceOIDC {
+				t.Fatalf("got %v, want an oidc *ServiceError wrapping context.Canceled", err)
+			}
+			if device {
+				return
+			}
+			// The redirect listener is gone.
+			u := redirectOf(t, <-opened)
+			if resp, err := http.Get(u.String()); err == nil {
+				resp.Body.Close()
+				t.Errorf("redirect listener still answers after Token returned: %s", resp.Status)
+			}
+		})
+	}
+}
+
+func TestInteractiveMaxWait(t *testing.T) {
+	iss := issuer(t, oidctest.Login{})
+	it := sign.InteractiveToken{Issuer: iss.URL(), MaxWait: 50 * time.Millisecond, OpenURL: func(string) error { return nil }}
+	_, err := it.Token(context.Background())
+	if !errors.Is(err, sign.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want ErrTimeout", err)
+	}
+}
+
+func redirectOf(t *testing.T, authURL string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := url.Parse(u.Query().Get("redirect_uri"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// browserUser plays the browser: it follows the authorization URL, whose
+// redirect lands on the flow's loopback listener.
+func browserUser(t *testing.T, wg *sync.WaitGroup) func(string) error {
+	return func(u string) error {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(u)
+			if err != nil {
+				t.Errorf("browser: %v", err)
+				return
+			}
+			resp.Body.Close()
+		}()
+		return nil
+	}
+}
+
+func TestInteractiveBrowserFlow(t *testing.T) {
+	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var authURL string
+	user := browserUser(t, &wg)
+	prompt := newSyncBuffer()
+	it := sign.InteractiveToken{Issuer: iss.URL(), Prompt: prompt, OpenURL: func(u string) error {
+		authURL = u
+		return user(u)
+	}}
+	tok, err := it.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sign.ParseToken(tok, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != iss.URL() || c.Email != "dev@example.com" {
+		t.Errorf("claims %+v", c)
+	}
+	if !strings.Contains(prompt.String(), authURL) {
+		t.Errorf("prompt %q does not show the URL", prompt.String())
+	}
+
+	// The authorization request: code flow, PKCE S256, state and nonce of
+	// 256 bits, a loopback redirect.
+	u, err := url.Parse(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	for k, want := range map[string]string{
+		"response_type": "code", "client_id": "sigstore", "scope": "openid email", "code_challenge_method": "S256",
+	} {
+		if q.Get(k) != want {
+			t.Errorf("%s = %q, want %q", k, q.Get(k), want)
+		}
+	}
+	for k, n := range map[string]int{"code_challenge": 43, "state": 43, "nonce": 43} {
+		if len(q.Get(k)) != n {
+			t.Errorf("%s = %q, want %d characters", k, q.Get(k), n)
+		}
+	}
+	if r := redirectOf(t, authURL); r.Scheme != "http" || r.Hostname() != "localhost" || r.Port() == "" || r.Path != "/auth/callback" {
+		t.Errorf("redirect_uri = %s", r)
+	}
+	if u.Scheme+"://"+u.Host+u.Path != iss.URL()+oidctest.AuthorizePath {
+		t.Errorf("authorization endpoint = %s", u)
+	}
+}
+
+func TestInteractiveBrowserStateMismatchRefused(t *testing.T) {
+	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	user := browserUser(t, &wg)
+	it := sign.InteractiveToken{Issuer: iss.URL(), OpenURL: func(u string) error {
+		// A forged redirect (another page the person visits, say) comes
+		// first, with a code of the attacker's and no or the wrong state.
+		r := redirectOf(t, u)
+		for _, state := range []string{"", "forged"} {
+			f := *r
+			f.RawQuery = url.Values{"code": {"attacker-code"}, "state": {state}}.Encode()
+			resp, err := http.Get(f.String())
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("forged redirect with state %q: %s, want 400", state, resp.Status)
+			}
+		}
+		return user(u)
+	}}
+	// The forged codes were ignored: the real one is exchanged.
+	if _, err := it.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInteractiveBrowserErrors(t *testing.T) {
+	email := oidctest.EmailClaims("dev@example.com")
+	for name, c := range map[string]struct {
+		login oidctest.Login
+		kind  error
+	}{
+		"denied":         {oidctest.Login{Claims: email, Deny: true}, sign.ErrTokenDenied},
+		"bad signature":  {oidctest.Login{Claims: email, Tamper: flipSignature}, sign.ErrTokenUnverified},
+		"wrong nonce":    {oidctest.Login{Claims: with(email, "nonce", "replayed")}, sign.ErrTokenUnverified},
+		"no nonce":       {oidctest.Login{Claims: with(email, "nonce", "")}, sign.ErrTokenUnverified},
+		"wrong audience": {oidctest.Login{Claims: with(email, "aud", "other")}, sign.ErrTokenUnverified},
+		"no email, sub":  {oidctest.Login{Claims: map[string]any{"sub": ""}}, sign.ErrTokenMalformed},
+	} {
+		t.Run(name, func(t *testing.T) {
+			iss := issuer(t, c.login)
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			_, err := sign.InteractiveToken{Issuer: iss.URL(), OpenURL: browserUser(t, &wg)}.Token(context.Background())
+			var te *sign.TokenError
+			if !errors.As(err, &te) || te.Kind != c.kind {
+				t.Fatalf("got %v, want a *TokenError of kind %v", err, c.kind)
+			}
+		})
+	}
+}
+
+func TestInteractiveBrowserCannotOpen(t *testing.T) {
+	// The browser does not open: the person copies the URL from Prompt.
+	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
+	prompt := newSyncBuffer()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	user := browserUser(t, &wg)
+	it := sign.InteractiveToken{Issuer: iss.URL(), Prompt: prompt, OpenURL: func(string) error { return errors.New("no display") }}
+	go func() {
+		<-prompt.ch
+		for !strings.Contains(prompt.String(), "no display") {
+			time.Sleep(time.Millisecond)
+		}
+		line := strings.Split(prompt.String(), "\n")[1]
+		_ = user(line)
+	}()
+	if _, err := it.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInteractiveRedirectURL(t *testing.T) {
+	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
+	for _, bad := range []string{"https://localhost:8080/cb", "http://example.com:8080/cb", "http://localhost/cb", "http://192.0.2.1:80/cb", "::"} {
+		_, err := sign.InteractiveToken{Issuer: iss.URL(), RedirectURL: bad}.Token(context.Background())
+		if !errors.Is(err, sign.ErrInvalidOptions) {
+			t.Errorf("RedirectURL %q: got %v, want ErrInvalidOptions", bad, err)
+		}
+	}
+	// An explicit loopback redirect is used as given.
+	ln := freePort(t)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	user := browserUser(t, &wg)
+	var got string
+	it := sign.InteractiveToken{Issuer: iss.URL(), RedirectURL: "http://127.0.0.1:" + ln + "/cb", OpenURL: func(u string) error {
+		got = redirectOf(t, u).String()
+		return user(u)
+	}}
+	if _, err := it.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got != "http://127.0.0.1:"+ln+"/cb" {
+		t.Errorf("redirect_uri = %s", got)
+	}
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) string {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	u, _ := url.Parse(srv.URL)
+	srv.Close()
+	return u.Port()
+}
+
+var (
+	keysOnce  sync.Once
+	issuerKey *rsa.PrivateKey
+	forgerKey *rsa.PrivateKey
+)
+
+func keys(t *testing.T) {
+	keysOnce.Do(func() {
+		var err error
+		if issuerKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			panic(err)
+		}
+		if forgerKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			panic(err)
+		}
+	})
+}
+
+// rsaKey is the test issuers' key (generated once: RSA generation is slow).
+func rsaKey(t *testing.T) *rsa.PrivateKey { keys(t); return issuerKey }
+
+// otherKey is an impostor's key.
+func otherKey(t *testing.T) *rsa.PrivateKey { keys(t); return forgerKey }
