@@ -134,6 +134,8 @@ type tufServer struct {
 	// hang, if set, makes matching requests wait until the client gives
 	// up (or hangLimit passes, then 503).
 	hang func(path string) bool
+	// chunked sends bodies without a Content-Length.
+	chunked bool
 }
 
 func serveTUF(t testing.TB, files map[string][]byte) *tufServer {
@@ -149,6 +151,7 @@ func (s *tufServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.hits[p]++
 	data, ok := s.files[p]
 	hang := s.hang != nil && s.hang(p)
+	chunked := s.chunked
 	s.mu.Unlock()
 	if hang {
 		select {
@@ -161,6 +164,9 @@ func (s *tufServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		http.NotFound(w, r)
 		return
+	}
+	if chunked {
+		w.(http.Flusher).Flush() // headers go out without a Content-Length
 	}
 	w.Write(data)
 }
@@ -332,28 +338,35 @@ func TestRefreshPublicGoodRefused(t *testing.T) {
 		// ownAnchor: the client starts from the served 1.root.json
 		// instead of the good repository's.
 		ownAnchor bool
+		chunked   bool // serve without Content-Length
 	}{
 		{"tampered target", func(t *testing.T) map[string][]byte {
 			f := clone(good)
 			p := tufTargetPath(trJSON)
 			f[p][len(f[p])/2] ^= 1 // same length, different hash
 			return f
-		}, &metadata.ErrLengthOrHashMismatch{}, false},
+		}, &metadata.ErrLengthOrHashMismatch{}, false, false},
 		{"target longer than signed", func(t *testing.T) map[string][]byte {
 			f := clone(good)
 			p := tufTargetPath(trJSON)
 			f[p] = append(f[p], '\n')
 			return f
-		}, &metadata.ErrDownloadLengthMismatch{}, false},
-		{"expired timestamp", expired(metadata.TIMESTAMP), &metadata.ErrExpiredMetadata{}, false},
-		{"expired snapshot", expired(metadata.SNAPSHOT), &metadata.ErrExpiredMetadata{}, false},
-		{"expired targets", expired(metadata.TARGETS), &metadata.ErrExpiredMetadata{}, false},
-		{"expired root", expired(metadata.ROOT), &metadata.ErrExpiredMetadata{}, true},
+		}, &metadata.ErrDownloadLengthMismatch{}, false, false},
+		{"target longer than signed, no Content-Length", func(t *testing.T) map[string][]byte {
+			f := clone(good)
+			p := tufTargetPath(trJSON)
+			f[p] = append(f[p], '\n')
+			return f
+		}, &metadata.ErrDownloadLengthMismatch{}, false, true},
+		{"expired timestamp", expired(metadata.TIMESTAMP), &metadata.ErrExpiredMetadata{}, false, false},
+		{"expired snapshot", expired(metadata.SNAPSHOT), &metadata.ErrExpiredMetadata{}, false, false},
+		{"expired targets", expired(metadata.TARGETS), &metadata.ErrExpiredMetadata{}, false, false},
+		{"expired root", expired(metadata.ROOT), &metadata.ErrExpiredMetadata{}, true, false},
 		{"repository signed by an untrusted root", func(t *testing.T) map[string][]byte {
 			// Another repository, complete and valid under its own root;
 			// the client's anchor is the good one.
 			return tufFiles(t, newTUFKeys("mallory"), trJSON, nil)
-		}, &metadata.ErrUnsignedMetadata{}, false},
+		}, &metadata.ErrUnsignedMetadata{}, false, false},
 		{"root rotation not signed by the trusted root", func(t *testing.T) map[string][]byte {
 			mallory := newTUFKeys("mallory")
 			f := tufFiles(t, mallory, trJSON, nil)
@@ -361,19 +374,19 @@ func TestRefreshPublicGoodRefused(t *testing.T) {
 			f["2.root.json"] = signTUF(t, r, mallory[metadata.ROOT])
 			f["1.root.json"] = anchor
 			return f
-		}, &metadata.ErrUnsignedMetadata{}, false},
+		}, &metadata.ErrUnsignedMetadata{}, false, false},
 		{"timestamp signed by the snapshot key", func(t *testing.T) map[string][]byte {
 			f := clone(good)
 			f["timestamp.json"] = signTUF(t, metadata.Timestamp(tufExpiry(nil).of(metadata.TIMESTAMP)), keys[metadata.SNAPSHOT])
 			return f
-		}, &metadata.ErrUnsignedMetadata{}, false},
+		}, &metadata.ErrUnsignedMetadata{}, false, false},
 		{"no trusted_root.json target", func(t *testing.T) map[string][]byte {
 			f := clone(good)
 			f["1.targets.json"] = signTUF(t, metadata.Targets(tufExpiry(nil).of(metadata.TARGETS)), keys[metadata.TARGETS])
 			return f
-		}, nil, false},
-		{"signed target that is not a trusted root", withTarget([]byte(`{"mediaType":"not a trusted root"}`)), nil, false},
-		{"signed trusted root without transparency logs", withTarget([]byte(`{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`)), nil, false},
+		}, nil, false, false},
+		{"signed target that is not a trusted root", withTarget([]byte(`{"mediaType":"not a trusted root"}`)), nil, false, false},
+		{"signed trusted root without transparency logs", withTarget([]byte(`{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`)), nil, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := tc.files(t)
@@ -382,6 +395,7 @@ func TestRefreshPublicGoodRefused(t *testing.T) {
 				root = files["1.root.json"]
 			}
 			srv := serveTUF(t, files)
+			srv.chunked = tc.chunked
 			tr, err := verify.RefreshPublicGood(context.Background(), verify.TUFOptions{
 				CachePath: t.TempDir(), RepositoryURL: srv.URL, Root: root,
 			})
