@@ -1,98 +1,40 @@
 package attest
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"strings"
 
 	"github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/chainproof/chainproof/internal/strictjson"
 )
 
 // MaxJSONDepth bounds the nesting of objects and arrays in any JSON this
 // package parses or produces (the statement itself counts as depth 1).
 const MaxJSONDepth = 128
 
-// frame is one open object or array during checkJSONObject's walk.
-type frame struct {
-	object    bool
-	expectKey bool
-	keys      map[string]struct{}
-}
-
 // checkJSONObject reports whether data is exactly one JSON object, with no
 // duplicate key in any object at any depth, nesting at most MaxJSONDepth,
 // and nothing but whitespace after it. field names the input in errors.
 func checkJSONObject(field string, data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var stack []*frame
-	for first := true; first || len(stack) > 0; first = false {
-		tok, err := dec.Token()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			return newError(field, ErrMalformed, err.Error())
-		}
-		if first {
-			if d, ok := tok.(json.Delim); !ok || d != '{' {
-				return newError(field, ErrMalformed, "not a json object")
-			}
-			stack = append(stack, &frame{object: true, expectKey: true, keys: map[string]struct{}{}})
-			continue
-		}
-		top := stack[len(stack)-1]
-		if top.object && top.expectKey {
-			switch t := tok.(type) {
-			case json.Delim: // '}'
-				stack = stack[:len(stack)-1]
-				valueDone(stack)
-			case string:
-				if _, dup := top.keys[t]; dup {
-					return newError(field, ErrDuplicateKey, quote(t))
-				}
-				top.keys[t] = struct{}{}
-				top.expectKey = false
-			default:
-				return newError(field, ErrMalformed, "object key is not a string")
-			}
-			continue
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{', '[':
-				if len(stack) >= MaxJSONDepth {
-					return newError(field, ErrMalformed, fmt.Sprintf("nesting deeper than %d", MaxJSONDepth))
-				}
-				f := &frame{object: t == '{', expectKey: t == '{'}
-				if f.object {
-					f.keys = map[string]struct{}{}
-				}
-				stack = append(stack, f)
-			default: // ']' (the decoder rejects mismatched delimiters)
-				stack = stack[:len(stack)-1]
-				valueDone(stack)
-			}
-		default:
-			valueDone(stack)
-		}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	err := strictjson.CheckObject(data, MaxJSONDepth)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, strictjson.ErrDuplicateKey):
+		return newError(field, ErrDuplicateKey, strings.TrimPrefix(err.Error(), strictjson.ErrDuplicateKey.Error()+": "))
+	case errors.Is(err, strictjson.ErrNotObject):
+		return newError(field, ErrMalformed, "not a json object")
+	case errors.Is(err, strictjson.ErrTrailing):
 		return newError(field, ErrMalformed, "trailing data after the json object")
+	case errors.Is(err, strictjson.ErrTooDeep):
+		return newError(field, ErrMalformed, fmt.Sprintf("nesting deeper than %d", MaxJSONDepth))
 	}
-	return nil
-}
-
-func valueDone(stack []*frame) {
-	if len(stack) > 0 && stack[len(stack)-1].object {
-		stack[len(stack)-1].expectKey = true
-	}
+	return newError(field, ErrMalformed, strings.TrimPrefix(err.Error(), strictjson.ErrSyntax.Error()+": "))
 }
 
 // canonicalJSON encodes m with protojson and re-encodes the result in the

@@ -28,6 +28,8 @@ import (
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/chainproof/chainproof/internal/strictjson"
 )
 
 // DSSE bundles are verified here rather than by sgverify.Verifier.Verify,
@@ -347,21 +349,55 @@ func (a *aliasedJSON) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// maxStatementDepth bounds the nesting of a statement's JSON.
+const maxStatementDepth = 128
+
 // decodeStatement decodes a statement's fields without copying its
-// predicate.
+// predicate. It reads the signed bytes the way a strict reader does, so
+// that no two readers disagree on what was signed: duplicate keys at any
+// depth are refused, and keys match exactly (encoding/json alone would
+// let a later duplicate win and match "SUBJECT" to subject).
 func decodeStatement(payload []byte) (*Statement, error) {
-	var raw struct {
-		Type          string      `json:"_type"`
-		Subject       []Subject   `json:"subject"`
-		PredicateType string      `json:"predicateType"`
-		Predicate     aliasedJSON `json:"predicate"`
-	}
-	if err := json.Unmarshal(payload, &raw); err != nil {
+	if err := strictjson.CheckObject(payload, maxStatementDepth); err != nil {
 		return nil, err
 	}
-	st := &Statement{Type: raw.Type, Subject: raw.Subject, PredicateType: raw.PredicateType}
-	if raw.Predicate != nil {
-		st.Predicate = json.RawMessage(raw.Predicate[:len(raw.Predicate):len(raw.Predicate)])
+	var top map[string]aliasedJSON
+	if err := json.Unmarshal(payload, &top); err != nil {
+		return nil, err
+	}
+	st := &Statement{Payload: payload[:len(payload):len(payload)]}
+	if v, ok := top["_type"]; ok {
+		if err := json.Unmarshal(v, &st.Type); err != nil {
+			return nil, fmt.Errorf("_type: %w", err)
+		}
+	}
+	if v, ok := top["predicateType"]; ok {
+		if err := json.Unmarshal(v, &st.PredicateType); err != nil {
+			return nil, fmt.Errorf("predicateType: %w", err)
+		}
+	}
+	if v, ok := top["subject"]; ok {
+		var subjects []map[string]json.RawMessage
+		if err := json.Unmarshal(v, &subjects); err != nil {
+			return nil, fmt.Errorf("subject: %w", err)
+		}
+		for i, fields := range subjects {
+			var sub Subject
+			if n, ok := fields["name"]; ok {
+				if err := json.Unmarshal(n, &sub.Name); err != nil {
+					return nil, fmt.Errorf("subject[%d].name: %w", i, err)
+				}
+			}
+			if d, ok := fields["digest"]; ok {
+				if err := json.Unmarshal(d, &sub.Digest); err != nil { // map keys are exact
+					return nil, fmt.Errorf("subject[%d].digest: %w", i, err)
+				}
+			}
+			st.Subject = append(st.Subject, sub)
+		}
+	}
+	if p, ok := top["predicate"]; ok {
+		st.Predicate = json.RawMessage(p[:len(p):len(p)])
 	}
 	return st, nil
 }

@@ -3,6 +3,7 @@ package verify
 import (
 	"crypto"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -58,6 +59,12 @@ func (m Match) compile(field string) (compiledMatch, error) {
 	case m.Regexp != "":
 		if m.IgnoreCase {
 			return compiledMatch{}, fmt.Errorf("%s: ignoreCase applies to exact matches only (use (?i) in the regexp)", field)
+		}
+		// Compile the expression on its own first: only a well-formed
+		// expression can be wrapped safely. Pasted unchecked, "a)|(?:.*"
+		// would turn ^(?:...)$ into an unanchored alternation.
+		if _, err := regexp.Compile(m.Regexp); err != nil {
+			return compiledMatch{}, fmt.Errorf("%s: %w", field, err)
 		}
 		re, err := regexp.Compile(`^(?:` + m.Regexp + `)$`)
 		if err != nil {
@@ -338,36 +345,39 @@ func (p Policy) compile() (*compiledPolicy, error) {
 	return c, nil
 }
 
-// slsaProvenance is the subset of SLSA provenance v1 the policy reads.
-type slsaProvenance struct {
-	BuildDefinition struct {
-		BuildType          string `json:"buildType"`
-		ExternalParameters struct {
-			Workflow struct {
-				Ref        string `json:"ref"`
-				Repository string `json:"repository"`
-				Path       string `json:"path"`
-			} `json:"workflow"`
-		} `json:"externalParameters"`
-		ResolvedDependencies []struct {
-			URI string `json:"uri"`
-		} `json:"resolvedDependencies"`
-	} `json:"buildDefinition"`
-	RunDetails struct {
-		Builder struct {
-			ID string `json:"id"`
-		} `json:"builder"`
-	} `json:"runDetails"`
+// jsonPath follows exact object keys through a decoded JSON value; it
+// returns nil where a key is missing or a value is not an object.
+// (Decoding into a struct would match keys case-insensitively, so
+// "BuildType" could stand in for "buildType".)
+func jsonPath(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+func jsonString(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 func (c *compiledPolicy) checkSLSA(predicate json.RawMessage) error {
-	var p slsaProvenance
+	var p any
 	if err := json.Unmarshal(predicate, &p); err != nil {
 		return fmt.Errorf("slsa provenance v1 predicate: %w", err)
 	}
-	repo, ref := p.BuildDefinition.ExternalParameters.Workflow.Repository, p.BuildDefinition.ExternalParameters.Workflow.Ref
-	if (repo == "" || ref == "") && len(p.BuildDefinition.ResolvedDependencies) > 0 {
-		u := strings.TrimPrefix(p.BuildDefinition.ResolvedDependencies[0].URI, "git+")
+	if _, ok := p.(map[string]any); !ok {
+		return errors.New("slsa provenance v1 predicate: not a JSON object")
+	}
+	workflow := jsonPath(p, "buildDefinition", "externalParameters", "workflow")
+	repo, ref := jsonString(jsonPath(workflow, "repository")), jsonString(jsonPath(workflow, "ref"))
+	deps, _ := jsonPath(p, "buildDefinition", "resolvedDependencies").([]any)
+	if (repo == "" || ref == "") && len(deps) > 0 {
+		u := strings.TrimPrefix(jsonString(jsonPath(deps[0], "uri")), "git+")
 		if r, f, ok := strings.Cut(u, "@"); ok {
 			if repo == "" {
 				repo = r
@@ -378,8 +388,8 @@ func (c *compiledPolicy) checkSLSA(predicate json.RawMessage) error {
 		}
 	}
 	got := map[string]string{
-		"builderId":        p.RunDetails.Builder.ID,
-		"buildType":        p.BuildDefinition.BuildType,
+		"builderId":        jsonString(jsonPath(p, "runDetails", "builder", "id")),
+		"buildType":        jsonString(jsonPath(p, "buildDefinition", "buildType")),
 		"sourceRepository": repo,
 		"ref":              ref,
 	}

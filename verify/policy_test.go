@@ -124,6 +124,9 @@ func TestPolicyErrors(t *testing.T) {
 		{"missing san", verify.Policy{Identities: []verify.Identity{{Issuer: verify.Exact(beaconIssuer)}}}},
 		{"exact and regexp", verify.Policy{Identities: []verify.Identity{{Issuer: verify.Exact(beaconIssuer), SAN: verify.Match{Exact: "a", Regexp: "b"}}}}},
 		{"bad regexp", verify.Policy{Identities: []verify.Identity{{Issuer: verify.Exact(beaconIssuer), SAN: verify.Regexp("(")}}}},
+		// Pasted into ^(?:...)$ unchecked, this would become an unanchored
+		// alternation accepting any SAN ending in @evil.test.
+		{"regexp escaping its anchors", verify.Policy{Identities: []verify.Identity{{Issuer: verify.Exact(beaconIssuer), SAN: verify.Regexp(`alice@example\.com)|(?:.*@evil\.test`)}}}},
 		{"unknown extension", verify.Policy{Identities: []verify.Identity{{Issuer: verify.Exact(beaconIssuer), SAN: verify.Exact(beaconSAN), Extensions: map[string]verify.Match{"sourceRepo": verify.Exact("x")}}}}},
 		{"nil key", verify.Policy{PublicKeys: []crypto.PublicKey{nil}}},
 		{"no predicate type", verify.Policy{Identities: []verify.Identity{beacon()}, Attestation: &verify.AttestationPolicy{}}},

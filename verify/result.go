@@ -72,6 +72,12 @@ type Statement struct {
 	Subject       []Subject       `json:"subject"`
 	PredicateType string          `json:"predicateType"`
 	Predicate     json.RawMessage `json:"predicate,omitempty"`
+	// Payload is the exact DSSE payload whose signature verified, the
+	// bytes the fields above were decoded from. Hand these, not a
+	// re-encoding, to anything that checks the statement further (such
+	// as proof.VerifyStatement). It aliases the bundle: do not modify it.
+	// It is left out of the Result's JSON.
+	Payload []byte `json:"-"`
 }
 
 // Subject is one in-toto subject.

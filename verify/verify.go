@@ -393,6 +393,12 @@ func classify(err error, keyed bool) *Error {
 			has("no matching artifact hash algorithm") || has("can only be verified with artifacts") {
 			return fail(CheckArtifact, ErrArtifact, err)
 		}
+		if has("unable to extract statement from envelope") {
+			// The signature verified; what it signed is not an
+			// acceptable in-toto statement (ambiguous or malformed JSON,
+			// another payload type).
+			return fail(CheckPredicate, ErrPredicate, err)
+		}
 		return fail(CheckSignature, ErrSignature, err)
 	case strings.HasPrefix(msg, "failed to fetch envelope statement"):
 		return fail(CheckPredicate, ErrPredicate, err)

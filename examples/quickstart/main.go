@@ -38,7 +38,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -399,11 +398,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("proof, outer layer: %w", err)
 	}
-	stmtJSON, err := json.Marshal(outer.Statement)
-	if err != nil {
-		return err
-	}
-	inner, err := proof.VerifyStatement(stmtJSON, demoProofKey)
+	inner, err := proof.VerifyStatement(outer.Statement.Payload, demoProofKey)
 	if err != nil {
 		return fmt.Errorf("proof, inner layer: %w", err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -87,8 +86,7 @@ func checkRun(t *testing.T, args []string, identity verify.Identity) string {
 	if err != nil {
 		t.Fatalf("proof bundle: %v", err)
 	}
-	stmt, _ := json.Marshal(res.Statement)
-	if _, err := proof.VerifyStatement(stmt, []byte("not the proof key")); err == nil {
+	if _, err := proof.VerifyStatement(res.Statement.Payload, []byte("not the proof key")); err == nil {
 		t.Error("inner layer verified with the wrong HMAC key")
 	}
 	// No temporary files are left behind.

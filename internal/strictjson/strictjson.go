@@ -1,0 +1,123 @@
+// Package strictjson checks JSON text for what encoding/json lets
+// through and a signature must not: duplicate object keys (two readers of
+// the same signed bytes could then see different values), nesting beyond
+// a bound, and data after the value. It streams, so checking a large
+// document holds one token at a time, not a copy of the document.
+package strictjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Errors returned by CheckObject, wrapped with detail.
+var (
+	ErrSyntax       = errors.New("strictjson: invalid JSON")
+	ErrNotObject    = errors.New("strictjson: not a JSON object")
+	ErrDuplicateKey = errors.New("strictjson: duplicate key")
+	ErrTooDeep      = errors.New("strictjson: nesting too deep")
+	ErrTrailing     = errors.New("strictjson: data after the JSON value")
+)
+
+// CheckObject reports whether data is exactly one JSON object with no
+// duplicate key in any object at any depth (keys compared after
+// unescaping), nesting at most maxDepth objects and arrays (the outer
+// object counts 1), and nothing but whitespace after it.
+//
+// It allocates only for object keys: values, however long, are skipped in
+// place, so checking a document with a 50 MB string costs no copy of it.
+func CheckObject(data []byte, maxDepth int) error {
+	if !json.Valid(data) {
+		var raw json.RawMessage
+		err := json.Unmarshal(data, &raw) // for the message; RawMessage copies nothing on error
+		if err == nil {
+			err = errors.New("invalid JSON")
+		}
+		if strings.Contains(err.Error(), "after top-level value") {
+			return fmt.Errorf("%w: %v", ErrTrailing, err)
+		}
+		return fmt.Errorf("%w: %v", ErrSyntax, err)
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return ErrNotObject
+	}
+	// data is valid JSON from here on, so the scan can be simple: a string
+	// after '{' or after ',' inside an object is a key.
+	type frame struct {
+		object    bool
+		expectKey bool
+		keys      map[string]struct{}
+	}
+	var stack []frame
+	for i := 0; i < len(data); {
+		switch data[i] {
+		case '{', '[':
+			if len(stack) >= maxDepth {
+				return fmt.Errorf("%w: deeper than %d", ErrTooDeep, maxDepth)
+			}
+			stack = append(stack, frame{object: data[i] == '{', expectKey: data[i] == '{'})
+			i++
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+			i++
+		case ',':
+			if top := &stack[len(stack)-1]; top.object {
+				top.expectKey = true
+			}
+			i++
+		case '"':
+			end := stringEnd(data, i)
+			if top := &stack[len(stack)-1]; top.object && top.expectKey {
+				key, err := unquote(data[i:end])
+				if err != nil {
+					return fmt.Errorf("%w: %v", ErrSyntax, err)
+				}
+				if top.keys == nil {
+					top.keys = map[string]struct{}{}
+				}
+				if _, dup := top.keys[key]; dup {
+					return fmt.Errorf("%w: %s", ErrDuplicateKey, strconv.Quote(key))
+				}
+				top.keys[key] = struct{}{}
+				top.expectKey = false
+			}
+			i = end
+		default: // whitespace, ':', numbers, true, false, null
+			i++
+		}
+	}
+	return nil
+}
+
+// stringEnd returns the index just after the string starting at data[i]
+// (a '"'), in valid JSON.
+func stringEnd(data []byte, i int) int {
+	for p := i + 1; ; {
+		q := bytes.IndexByte(data[p:], '"')
+		p += q
+		// The quote ends the string unless an odd number of backslashes
+		// precedes it.
+		n := 0
+		for k := p - 1; k > i && data[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return p + 1
+		}
+		p++
+	}
+}
+
+func unquote(quoted []byte) (string, error) {
+	if bytes.IndexByte(quoted, '\\') < 0 {
+		return string(quoted[1 : len(quoted)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(quoted, &s)
+	return s, err
+}
