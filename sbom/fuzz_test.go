@@ -23,6 +23,17 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"a","components":[{"name":"b"}]}]}`))
 	f.Add([]byte(`{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","packages":[{"SPDXID":"SPDXRef-a","name":"a"}]}`))
+	// Nulls where SPDX requires objects (a null package panicked in
+	// tools-golang's SPDX 2.2 and 2.3 decoders).
+	for _, v := range []string{"SPDX-2.2", "SPDX-2.3"} {
+		for _, body := range []string{
+			`"packages":[null]`, `"files":[null]`, `"relationships":[null]`, `"creationInfo":null`,
+			`"annotations":[null]`, `"snippets":[null]`, `"hasExtractedLicensingInfos":[null]`,
+			`"packages":[{"SPDXID":"SPDXRef-a","name":"a","externalRefs":[null],"checksums":[null],"hasFiles":["SPDXRef-f"]}]`,
+		} {
+			f.Add([]byte(`{"spdxVersion":"` + v + `",` + body + `}`))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_ = sbom.CheckJSON(data)
 		doc, format, err := sbom.Decode(data)

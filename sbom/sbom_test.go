@@ -597,14 +597,54 @@ func TestDecodeErrors(t *testing.T) {
 		{"spdx 3", `{"spdxVersion":"SPDX-3.0"}`, sbom.ErrFormat},
 		{"cdx bad timestamp", `{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"timestamp":"now"}}`, sbom.ErrInvalid},
 		{"spdx bad created", `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","creationInfo":{"created":"now","creators":["Tool: x"]}}`, sbom.ErrInvalid},
+		// Null where SPDX requires an object: tools-golang v0.5.7 panicked
+		// on a null package (SPDX-2.2 and 2.3); all are refused up front.
+		{"spdx null package", `{"spdxVersion":"SPDX-2.3","packages":[null]}`, sbom.ErrInvalid},
+		{"spdx 2.2 null package", `{"spdxVersion":"SPDX-2.2","packages":[null]}`, sbom.ErrInvalid},
+		{"spdx 2.1 null package", `{"spdxVersion":"SPDX-2.1","packages":[null]}`, sbom.ErrInvalid},
+		{"spdx null package after one", `{"spdxVersion":"SPDX-2.3","packages":[{"SPDXID":"SPDXRef-a","name":"a"},null]}`, sbom.ErrInvalid},
+		{"spdx null file", `{"spdxVersion":"SPDX-2.3","files":[null]}`, sbom.ErrInvalid},
+		{"spdx 2.2 null file", `{"spdxVersion":"SPDX-2.2","files":[null]}`, sbom.ErrInvalid},
+		{"spdx null relationship", `{"spdxVersion":"SPDX-2.3","relationships":[null]}`, sbom.ErrInvalid},
+		{"spdx 2.2 null relationship", `{"spdxVersion":"SPDX-2.2","relationships":[null]}`, sbom.ErrInvalid},
+		{"spdx null creationInfo", `{"spdxVersion":"SPDX-2.3","creationInfo":null}`, sbom.ErrInvalid},
+		{"spdx null annotation", `{"spdxVersion":"SPDX-2.3","annotations":[null]}`, sbom.ErrInvalid},
+		{"spdx null extracted license", `{"spdxVersion":"SPDX-2.3","hasExtractedLicensingInfos":[null]}`, sbom.ErrInvalid},
+		{"spdx null snippet", `{"spdxVersion":"SPDX-2.3","snippets":[null]}`, sbom.ErrInvalid},
+		{"spdx null external document ref", `{"spdxVersion":"SPDX-2.3","externalDocumentRefs":[null]}`, sbom.ErrInvalid},
+		{"spdx null documentDescribes", `{"spdxVersion":"SPDX-2.3","documentDescribes":[null]}`, sbom.ErrInvalid},
+		{"spdx null package externalRef", `{"spdxVersion":"SPDX-2.3","packages":[{"SPDXID":"SPDXRef-a","name":"a","externalRefs":[null]}]}`, sbom.ErrInvalid},
+		{"spdx 2.2 null package externalRef", `{"spdxVersion":"SPDX-2.2","packages":[{"SPDXID":"SPDXRef-a","name":"a","externalRefs":[null]}]}`, sbom.ErrInvalid},
 		{"too large", `{"bomFormat":"CycloneDX","specVersion":"1.6","x":"` + strings.Repeat("a", sbom.MaxDocumentSize) + `"}`, sbom.ErrTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := sbom.Decode([]byte(tc.data))
+			var err error
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("Decode panicked: %v", r)
+					}
+				}()
+				_, _, err = sbom.Decode([]byte(tc.data))
+			}()
 			var e *sbom.Error
 			if !errors.Is(err, tc.want) || !errors.As(err, &e) {
 				t.Fatalf("Decode = %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDecodeNullsAbsentOrEmpty: absent or empty arrays and an absent
+// creationInfo are still accepted (only explicit nulls are refused).
+func TestDecodeNullsAbsentOrEmpty(t *testing.T) {
+	for _, data := range []string{
+		`{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT"}`,
+		`{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","packages":[],"files":[],"relationships":[],"annotations":[]}`,
+		`{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","packages":null,"files":null,"relationships":null}`,
+	} {
+		if _, _, err := sbom.Decode([]byte(data)); err != nil {
+			t.Errorf("Decode(%s) = %v", data, err)
+		}
 	}
 }

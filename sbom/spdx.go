@@ -206,14 +206,14 @@ var spdxDependencyRels = map[string]bool{
 // DEPENDS_ON and *DEPENDENCY_OF relationships between packages become
 // Dependencies; licenseDeclared (else licenseConcluded), when not
 // NOASSERTION or NONE, becomes Licenses. Files and snippets are ignored.
-// It does not run Validate.
+// JSON null where the spec requires an object (creationInfo, an element
+// of packages, files, relationships, annotations, ...) is an ErrInvalid
+// *Error. It does not run Validate.
 func DecodeSPDX(data []byte) (*Document, error) {
 	if len(data) > MaxDocumentSize {
 		return nil, &Error{Check: CheckSize, Value: fmt.Sprint(len(data)), Err: ErrTooLarge}
 	}
-	var head struct {
-		SPDXVersion *string `json:"spdxVersion"`
-	}
+	var head spdxShape
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, &Error{Check: CheckSyntax, Err: fmt.Errorf("%w: %v", ErrFormat, err)}
 	}
@@ -225,17 +225,17 @@ func DecodeSPDX(data []byte) (*Document, error) {
 	default:
 		return nil, &Error{Check: CheckSpecVersion, Path: "/spdxVersion", Value: *head.SPDXVersion, Err: ErrFormat}
 	}
-	in := new(spdx.Document)
-	var err error
-	if *head.SPDXVersion == spdx.Version {
-		// The latest version needs no conversion: skip spdxjson.Read's
-		// generic decode and reflective copy.
-		err = json.Unmarshal(data, in)
-	} else {
-		in, err = spdxjson.Read(bytes.NewReader(data))
+	if err := head.checkNulls(); err != nil {
+		return nil, err
 	}
+	in, err := decodeSPDXLibrary(data, *head.SPDXVersion == spdx.Version)
 	if err != nil {
-		return nil, &Error{Check: CheckSyntax, Err: fmt.Errorf("%w: %v", ErrInvalid, err)}
+		return nil, err
+	}
+	for i, p := range in.Packages {
+		if p != nil && slices.Contains(p.PackageExternalReferences, nil) {
+			return nil, invalid(CheckSyntax, fmt.Sprintf("/packages/%d/externalRefs", i), "", "null array element")
+		}
 	}
 	if len(in.Packages) > MaxComponents {
 		return nil, &Error{Check: CheckSize, Path: "/packages", Err: ErrTooLarge}
@@ -330,6 +330,88 @@ func DecodeSPDX(data []byte) (*Document, error) {
 		doc.Dependencies = append(doc.Dependencies, Dependency{Ref: f, DependsOn: deps[f]})
 	}
 	return doc, nil
+}
+
+// spdxShape is what DecodeSPDX reads of a document before handing it to
+// tools-golang: the version, and whether any member or array element the
+// spec requires to be an object (or an array of them) is JSON null.
+// tools-golang dereferences some of these without a check (a null in
+// "packages" panics in v2_3 and v2_2 (*Document).UnmarshalJSON), and null
+// is never valid there in SPDX 2.x JSON, so they are refused up front.
+type spdxShape struct {
+	SPDXVersion       *string     `json:"spdxVersion"`
+	CreationInfo      jsonValue   `json:"creationInfo"`
+	Packages          []jsonValue `json:"packages"`
+	Files             []jsonValue `json:"files"`
+	Relationships     []jsonValue `json:"relationships"`
+	Annotations       []jsonValue `json:"annotations"`
+	OtherLicenses     []jsonValue `json:"hasExtractedLicensingInfos"`
+	Snippets          []jsonValue `json:"snippets"`
+	ExternalDocRefs   []jsonValue `json:"externalDocumentRefs"`
+	DocumentDescribes []jsonValue `json:"documentDescribes"`
+	Reviews           []jsonValue `json:"reviews"`
+}
+
+// jsonValue records whether a member was present and whether it was
+// JSON null, without decoding (or copying) its value.
+type jsonValue struct{ present, null bool }
+
+func (v *jsonValue) UnmarshalJSON(b []byte) error {
+	v.present = true
+	v.null = string(b) == "null"
+	return nil
+}
+
+// checkNulls reports the first null object, or null array element, in s.
+func (s *spdxShape) checkNulls() error {
+	if s.CreationInfo.null {
+		return invalid(CheckSyntax, "/creationInfo", "", "null where an object is required")
+	}
+	for _, a := range []struct {
+		path  string
+		elems []jsonValue
+	}{
+		{"/packages", s.Packages},
+		{"/files", s.Files},
+		{"/relationships", s.Relationships},
+		{"/annotations", s.Annotations},
+		{"/hasExtractedLicensingInfos", s.OtherLicenses},
+		{"/snippets", s.Snippets},
+		{"/externalDocumentRefs", s.ExternalDocRefs},
+		{"/documentDescribes", s.DocumentDescribes},
+		{"/reviews", s.Reviews},
+	} {
+		for i, e := range a.elems {
+			if e.null {
+				return invalid(CheckSyntax, fmt.Sprintf("%s/%d", a.path, i), "", "null array element")
+			}
+		}
+	}
+	return nil
+}
+
+// decodeSPDXLibrary decodes data with tools-golang (directly when latest
+// is set, the document being of the latest version, else through
+// spdxjson.Read's conversion). A panic in the library, which hostile
+// input must never cause, is returned as an ErrInvalid *Error.
+func decodeSPDXLibrary(data []byte, latest bool) (in *spdx.Document, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			in, err = nil, &Error{Check: CheckSyntax, Err: fmt.Errorf("%w: spdx decoder failed: %v", ErrInvalid, r)}
+		}
+	}()
+	if latest {
+		// The latest version needs no conversion: skip spdxjson.Read's
+		// generic decode and reflective copy.
+		in = new(spdx.Document)
+		err = json.Unmarshal(data, in)
+	} else {
+		in, err = spdxjson.Read(bytes.NewReader(data))
+	}
+	if err != nil {
+		return nil, &Error{Check: CheckSyntax, Err: fmt.Errorf("%w: %v", ErrInvalid, err)}
+	}
+	return in, nil
 }
 
 func packagePURL(p *spdx.Package) string {
