@@ -67,7 +67,7 @@ type Check string
 // The checks reported in [Error.Check].
 const (
 	CheckJSON          Check = "json"           // parsing and canonicalization
-	CheckRecord        Check = "record"         // record shape (object, proof_id present)
+	CheckRecord        Check = "record"         // record shape (object, proof_id a string)
 	CheckSignature     Check = "signature"      // HMAC-SHA256 signature
 	CheckProofID       Check = "proof_id"       // SHA-256 of the body
 	CheckSchemaVersion Check = "schema_version" // "1.0"

@@ -200,6 +200,11 @@ func VerifyWithOptions(rec, key []byte, opts VerifyOptions) (*Verified, error) {
 		e.Field = "proof_id"
 		return nil, e
 	}
+	if r.proofID[0] != '"' { // canonical bytes: a string starts with '"'
+		e := newErr(CheckRecord, ErrMalformedRecord, "not a string")
+		e.Field, e.Got = "proof_id", string(r.proofID)
+		return nil, e
+	}
 	var sig [sha256.Size]byte
 	hex.Decode(sig[:], sigHex)
 	if !hmacEqual(mac(key, r.body), sig[:]) {

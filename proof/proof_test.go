@@ -159,7 +159,14 @@ func TestVerifyErrors(t *testing.T) {
 		{"tampered body", setField(t, rec, "provenance", `{}`), testKey, ErrSignatureMismatch, CheckSignature},
 		{"extra top-level field", setField(t, rec, "x", `1`), testKey, ErrSignatureMismatch, CheckSignature},
 		{"proof_id mismatch", setField(t, rec, "proof_id", `"`+strings.Repeat("0", 64)+`"`), testKey, ErrProofIDMismatch, CheckProofID},
-		{"proof_id not a string", setField(t, rec, "proof_id", `7`), testKey, ErrProofIDMismatch, CheckProofID},
+		// A string of the wrong value is a mismatch; a proof_id that is not
+		// a string at all is not a proof record (ErrMalformedRecord's doc).
+		{"proof_id not hex", setField(t, rec, "proof_id", `"abc"`), testKey, ErrProofIDMismatch, CheckProofID},
+		{"proof_id number", setField(t, rec, "proof_id", `7`), testKey, ErrMalformedRecord, CheckRecord},
+		{"proof_id null", setField(t, rec, "proof_id", `null`), testKey, ErrMalformedRecord, CheckRecord},
+		{"proof_id true", setField(t, rec, "proof_id", `true`), testKey, ErrMalformedRecord, CheckRecord},
+		{"proof_id array", setField(t, rec, "proof_id", `["`+strings.Repeat("0", 64)+`"]`), testKey, ErrMalformedRecord, CheckRecord},
+		{"proof_id object", setField(t, rec, "proof_id", `{}`), testKey, ErrMalformedRecord, CheckRecord},
 		{"proof_id missing", setField(t, rec, "proof_id", ""), testKey, ErrMalformedRecord, CheckRecord},
 		{"schema 2.0", setField(t, rec, "schema_version", `"2.0"`), testKey, ErrUnsupportedSchemaVersion, CheckSchemaVersion},
 		{"schema missing", setField(t, rec, "schema_version", ""), testKey, ErrUnsupportedSchemaVersion, CheckSchemaVersion},
