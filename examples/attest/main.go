@@ -16,7 +16,8 @@
 // so two runs give identical bytes.
 //
 // Output: two JSON lines on stdout (provenance, then SBOM), or with -o the
-// files DIR/provenance.intoto.json and DIR/sbom.intoto.json. Each is the
+// files DIR/provenance.intoto.json and DIR/sbom.intoto.json, written all or
+// nothing (temporary files renamed into place). Each is the
 // deterministic serialization of attest.Marshal, ready to sign as a DSSE
 // payload of type application/vnd.in-toto+json.
 package main
@@ -27,9 +28,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/chainproof/chainproof/attest"
@@ -145,10 +148,88 @@ func run(ctx context.Context, args []string, env attest.LookupFunc, stdout, stde
 		}
 		return nil
 	}
-	if err := os.WriteFile(filepath.Join(*outDir, "provenance.intoto.json"), provJSON, 0o644); err != nil {
-		return err
+	return writeFiles([]outFile{
+		{filepath.Join(*outDir, "provenance.intoto.json"), provJSON},
+		{filepath.Join(*outDir, "sbom.intoto.json"), sbomJSON},
+	})
+}
+
+// outFile is one file writeFiles writes.
+type outFile struct {
+	path string
+	data []byte
+}
+
+// rename is os.Rename; tests replace it to make a rename fail.
+var rename = os.Rename
+
+// writeFiles writes the files all or nothing: each is written and synced
+// to a temporary file beside its target first; only when all of them are
+// written, and no target is a directory, are they renamed into place.
+// On failure the temporary files are removed, and so are targets already
+// renamed into place by this call, so a failure never leaves a new
+// provenance without its SBOM (or the reverse). Each rename is atomic.
+func writeFiles(files []outFile) (err error) {
+	temps := make([]string, 0, len(files))
+	renamed := 0
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, t := range temps[renamed:] {
+			os.Remove(t)
+		}
+		for _, f := range files[:renamed] {
+			os.Remove(f.path)
+		}
+	}()
+	for _, f := range files {
+		t, err := writeTemp(f)
+		if err != nil {
+			return err
+		}
+		temps = append(temps, t)
 	}
-	return os.WriteFile(filepath.Join(*outDir, "sbom.intoto.json"), sbomJSON, 0o644)
+	for _, f := range files {
+		if fi, err := os.Stat(f.path); err == nil && fi.IsDir() {
+			return &fs.PathError{Op: "write", Path: f.path, Err: syscall.EISDIR}
+		}
+	}
+	for i, f := range files {
+		if err := rename(temps[i], f.path); err != nil {
+			return err
+		}
+		renamed++
+	}
+	return nil
+}
+
+// writeTemp writes f.data to a new temporary file in f.path's directory,
+// with mode 0644, and returns its name.
+func writeTemp(f outFile) (name string, err error) {
+	t, err := os.CreateTemp(filepath.Dir(f.path), "."+filepath.Base(f.path)+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if err != nil {
+			t.Close()
+			os.Remove(t.Name())
+		}
+	}()
+	if _, err := t.Write(f.data); err != nil {
+		return "", err
+	}
+	if err := t.Chmod(0o644); err != nil {
+		return "", err
+	}
+	if err := t.Sync(); err != nil {
+		return "", err
+	}
+	if err := t.Close(); err != nil {
+		return "", err
+	}
+	return t.Name(), nil
 }
 
 // readSBOM reads an existing SBOM and names its predicate type by format.

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/chainproof/chainproof/attest"
@@ -204,4 +206,90 @@ func TestErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH") {
 		t.Errorf("bad SOURCE_DATE_EPOCH: %v", err)
 	}
+}
+
+// TestOutputDir: -o writes both files (mode 0644, the same bytes as
+// stdout) and nothing else.
+func TestOutputDir(t *testing.T) {
+	files := artifacts(t)
+	env := envOf("SOURCE_DATE_EPOCH=" + epoch)
+	prov, bom := runAttest(t, env, files...)
+	dir := t.TempDir()
+	if err := run(context.Background(), append([]string{"-o", dir}, files...), env, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]byte{"provenance.intoto.json": prov, "sbom.intoto.json": bom} {
+		p := filepath.Join(dir, name)
+		got, err := os.ReadFile(p)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: %v, bytes differ from stdout: %v", name, err, !bytes.Equal(got, want))
+		}
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, %v", name, fi.Mode(), err)
+		}
+	}
+	if names := dirNames(t, dir); len(names) != 2 {
+		t.Errorf("dir holds %v, want the two outputs only", names)
+	}
+}
+
+// TestOutputAllOrNothing: when one output cannot be written, neither is
+// left behind, nor any temporary file.
+func TestOutputAllOrNothing(t *testing.T) {
+	files := artifacts(t)
+	ctx := context.Background()
+	for _, blocked := range []string{"sbom.intoto.json", "provenance.intoto.json"} {
+		t.Run("directory at "+blocked, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.Mkdir(filepath.Join(dir, blocked), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			err := run(ctx, append([]string{"-o", dir}, files...), envOf(), &bytes.Buffer{}, &bytes.Buffer{})
+			if !errors.Is(err, syscall.EISDIR) {
+				t.Fatalf("run = %v, want EISDIR", err)
+			}
+			if names := dirNames(t, dir); len(names) != 1 || names[0] != blocked {
+				t.Errorf("dir holds %v, want only the directory %s", names, blocked)
+			}
+		})
+	}
+	t.Run("second rename fails", func(t *testing.T) {
+		dir := t.TempDir()
+		errRename := errors.New("injected rename failure")
+		n := 0
+		rename = func(from, to string) error {
+			if n++; n == 2 {
+				return errRename
+			}
+			return os.Rename(from, to)
+		}
+		defer func() { rename = os.Rename }()
+		err := run(ctx, append([]string{"-o", dir}, files...), envOf(), &bytes.Buffer{}, &bytes.Buffer{})
+		if !errors.Is(err, errRename) {
+			t.Fatalf("run = %v, want the rename error", err)
+		}
+		if names := dirNames(t, dir); len(names) != 0 {
+			t.Errorf("dir holds %v, want nothing", names)
+		}
+	})
+	t.Run("missing directory", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "missing")
+		err := run(ctx, append([]string{"-o", dir}, files...), envOf(), &bytes.Buffer{}, &bytes.Buffer{})
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("run = %v, want ErrNotExist", err)
+		}
+	})
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
