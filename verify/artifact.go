@@ -21,6 +21,11 @@ type Artifact struct {
 	// algorithm the bundle signed: a message signature by an Ed25519 key
 	// (Ed25519ph) signs a SHA-512 digest, P-384 keys a SHA-384 one.
 	Digest string
+
+	// hashed holds the digests of a Path or Reader hashed once up front
+	// (VerifyAll), by algorithm.
+	// (A pointer keeps Artifact comparable.)
+	hashed *map[string][]byte
 }
 
 // ArtifactArg interprets a command-line argument the way the Sigstore
@@ -58,6 +63,13 @@ func (d digest) String() string { return d.alg + ":" + hex.EncodeToString(d.sum)
 // resolve returns the artifact's digest under alg (sha256, sha384, sha512).
 // A Reader can be resolved only once.
 func (a Artifact) resolve(alg string) (digest, error) {
+	if a.hashed != nil {
+		sum, ok := (*a.hashed)[alg]
+		if !ok {
+			return digest{}, failf(CheckArtifact, ErrArtifact, "artifact was not hashed with %s", alg)
+		}
+		return digest{alg: alg, sum: sum}, nil
+	}
 	n := 0
 	for _, set := range []bool{a.Path != "", a.Reader != nil, a.Digest != ""} {
 		if set {
@@ -102,4 +114,40 @@ func hashReader(r io.Reader, alg string) (digest, error) {
 		return digest{}, fail(CheckArtifact, ErrArtifact, err)
 	}
 	return digest{alg: alg, sum: h.Sum(nil)}, nil
+}
+
+// hashOnce reads a Path or Reader artifact once, hashing it with every
+// algorithm in algs, so that several verifications see the same bytes
+// (a file that changes between them cannot satisfy one requirement with
+// one content and another with another). A Digest is returned unchanged.
+func (a Artifact) hashOnce(algs []string) (Artifact, error) {
+	if a.Digest != "" || (a.Path == "" && a.Reader == nil) || (a.Path != "" && a.Reader != nil) {
+		return a, nil // resolve reports misuse
+	}
+	r := a.Reader
+	if a.Path != "" {
+		f, err := os.Open(a.Path)
+		if err != nil {
+			return a, fail(CheckArtifact, ErrArtifact, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	hs := map[string]hash.Hash{}
+	var ws []io.Writer
+	for _, alg := range algs {
+		if _, ok := digestSizes[alg]; !ok || hs[alg] != nil {
+			continue
+		}
+		hs[alg] = newHash(alg)
+		ws = append(ws, hs[alg])
+	}
+	if _, err := io.Copy(io.MultiWriter(ws...), r); err != nil {
+		return a, fail(CheckArtifact, ErrArtifact, err)
+	}
+	sums := map[string][]byte{}
+	for alg, h := range hs {
+		sums[alg] = h.Sum(nil)
+	}
+	return Artifact{hashed: &sums}, nil
 }

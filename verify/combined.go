@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 )
@@ -45,9 +46,9 @@ type CombinedResult struct {
 
 // VerifyAll verifies bundles of one artifact against a combined policy.
 // Each bundle is verified against each requirement's policy; requirements
-// are then assigned to distinct satisfying bundles (a maximum matching). The
-// artifact is resolved once: a Reader is hashed with SHA-256 and message
-// signatures over other digests then fail.
+// are then assigned to distinct satisfying bundles (a maximum matching);
+// bundles carrying the same signature count as one. A Path or Reader
+// artifact is read once, hashed with every algorithm the bundles need.
 func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Artifact, cp CombinedPolicy) (*CombinedResult, error) {
 	n := len(cp.Requirements)
 	switch {
@@ -74,12 +75,34 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 		}
 		compiled[i] = c
 	}
-	if artifact.Reader != nil {
-		d, err := artifact.resolve("sha256")
-		if err != nil {
-			return nil, err
+	// Read the artifact once, with every digest algorithm the bundles use.
+	algs := []string{"sha256"}
+	for _, b := range bundles {
+		if b == nil || b.b == nil {
+			return nil, failf(CheckBundle, ErrBundle, "nil bundle")
 		}
-		artifact = Artifact{Digest: d.String()}
+		if md := b.b.GetMessageSignature().GetMessageDigest(); md != nil {
+			if a, ok := hashAlgs[md.GetAlgorithm()]; ok {
+				algs = append(algs, a)
+			}
+		}
+	}
+	artifact, err := artifact.hashOnce(algs)
+	if err != nil {
+		return nil, err
+	}
+	// Bundles carrying the same signature are one signing event: a
+	// repeated line of a JSON-lines file must not count twice.
+	event := make([]int, len(bundles))
+	seenSig := map[string]int{}
+	for j, b := range bundles {
+		key := signatureKey(b)
+		if first, ok := seenSig[key]; ok && key != "" {
+			event[j] = first
+		} else {
+			seenSig[key] = j
+			event[j] = j
+		}
 	}
 
 	results := make([][]*Result, n)
@@ -120,6 +143,7 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 			}
 		}
 	} else {
+		// owner and seen are indexed by signing event, not by position.
 		owner := make([]int, len(bundles))
 		for j := range owner {
 			owner[j] = -1
@@ -127,12 +151,13 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 		var try func(i int, seen []bool) bool
 		try = func(i int, seen []bool) bool {
 			for j, r := range results[i] {
-				if r == nil || seen[j] {
+				e := event[j]
+				if r == nil || seen[e] {
 					continue
 				}
-				seen[j] = true
-				if owner[j] < 0 || try(owner[j], seen) {
-					owner[j], assign[i] = i, j
+				seen[e] = true
+				if owner[e] < 0 || try(owner[e], seen) {
+					owner[e], assign[i] = i, j
 					return true
 				}
 			}
@@ -167,4 +192,23 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 		return out, e
 	}
 	return out, nil
+}
+
+// signatureKey identifies a bundle's signing event by its signature
+// bytes (the message signature, or every DSSE signature).
+func signatureKey(b *Bundle) string {
+	h := sha256.New()
+	if ms := b.b.GetMessageSignature(); ms != nil {
+		h.Write([]byte("message\x00"))
+		h.Write(ms.GetSignature())
+	} else if env := b.b.GetDsseEnvelope(); env != nil {
+		h.Write([]byte("dsse\x00"))
+		for _, s := range env.GetSignatures() {
+			h.Write(s.GetSig())
+			h.Write([]byte{0})
+		}
+	} else {
+		return ""
+	}
+	return string(h.Sum(nil))
 }

@@ -242,11 +242,13 @@ func ExampleParsePredicateType() {
 }
 
 func ExampleArtifactArg() {
-	fmt.Printf("%+v\n", verify.ArtifactArg("sha256:00ff"))
-	fmt.Printf("%+v\n", verify.ArtifactArg("dist/app.tar.gz"))
+	for _, arg := range []string{"sha256:00ff", "dist/app.tar.gz"} {
+		a := verify.ArtifactArg(arg)
+		fmt.Printf("path=%q digest=%q\n", a.Path, a.Digest)
+	}
 	// Output:
-	// {Path: Reader:<nil> Digest:sha256:00ff}
-	// {Path:dist/app.tar.gz Reader:<nil> Digest:}
+	// path="" digest="sha256:00ff"
+	// path="dist/app.tar.gz" digest=""
 }
 
 func ExampleExact() {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -266,9 +267,26 @@ func TestCombined(t *testing.T) {
 	if _, err := v.VerifyAll(ctx, one, defaultArt, two); !errors.Is(err, verify.ErrPolicy) {
 		t.Fatalf("one bundle for two signers: %v", err)
 	}
+	// The same bundle twice (a repeated JSON line) is still one bundle.
+	again := []*verify.Bundle{bundles[0], mustBundle(t, happyV03)}
+	if _, err := v.VerifyAll(ctx, again, defaultArt, two); !errors.Is(err, verify.ErrPolicy) {
+		t.Fatalf("one bundle given twice for two signers: %v", err)
+	}
 	two.AllowSharedBundles = true
 	if _, err := v.VerifyAll(ctx, one, defaultArt, two); err != nil {
 		t.Fatalf("shared: %v", err)
+	}
+	// A Reader artifact is read once for all requirements and bundles.
+	data, err := os.ReadFile(defaultArt.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := &countingReader{r: bytes.NewReader(data)}
+	if _, err := v.VerifyAll(ctx, bundles, verify.Artifact{Reader: cr}, verify.CombinedPolicy{Requirements: []verify.Requirement{signed, prov}}); err != nil {
+		t.Fatalf("reader artifact: %v", err)
+	}
+	if cr.n != int64(len(data)) {
+		t.Errorf("artifact read %d bytes for %d", cr.n, len(data))
 	}
 	for _, cp := range []verify.CombinedPolicy{{}, {Requirements: []verify.Requirement{signed}, Threshold: 2}, {Requirements: []verify.Requirement{{Name: "empty"}}}} {
 		if _, err := v.VerifyAll(ctx, bundles, defaultArt, cp); !errors.Is(err, verify.ErrPolicy) {
@@ -328,4 +346,15 @@ func TestParseBundleLimits(t *testing.T) {
 	if _, err := verify.ParseBundle(dup); !errors.Is(err, verify.ErrBundle) {
 		t.Fatalf("duplicate key: %v", err)
 	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
