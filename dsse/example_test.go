@@ -136,3 +136,48 @@ func ExampleEnvelope_Proto() {
 	fmt.Println(p.GetPayloadType(), string(back.Payload), back.Signatures[0].KeyID)
 	// Output: application/vnd.in-toto+json {} ci
 }
+
+func ExampleNewSigner() {
+	// Any crypto.Signer: an in-memory key, or a KMS or hardware key.
+	signer, err := dsse.NewSigner(seededKey(), "ed25519-release")
+	if err != nil {
+		panic(err)
+	}
+	env, _ := dsse.Sign(context.Background(), "text/plain", []byte("hello"), signer)
+	fmt.Println(env.Signatures[0].KeyID, len(env.Signatures[0].Sig))
+	// Output: ed25519-release 64
+}
+
+func ExampleNewVerifier() {
+	key := seededKey()
+	signer, _ := dsse.NewSigner(key, "")
+	env, _ := dsse.Sign(context.Background(), "text/plain", []byte("hello"), signer)
+
+	verifier, err := dsse.NewVerifier(key.Public(), "")
+	if err != nil {
+		panic(err)
+	}
+	_, err = dsse.Verify(context.Background(), env, dsse.VerifyOptions{}, verifier)
+	fmt.Println(err)
+
+	// A key of an unsupported kind is refused up front.
+	_, err = dsse.NewVerifier("not a key", "")
+	fmt.Println(errors.Is(err, dsse.ErrInvalidKey))
+	// Output:
+	// <nil>
+	// true
+}
+
+func ExampleFromProto() {
+	h, _ := dsse.NewHMAC([]byte("k"), "ci")
+	signed, _ := dsse.Sign(context.Background(), "application/vnd.in-toto+json", []byte("{}"), h)
+	inBundle := signed.Proto() // as found in a Sigstore bundle's dsseEnvelope
+
+	env, err := dsse.FromProto(inBundle)
+	if err != nil {
+		panic(err)
+	}
+	v, err := dsse.Verify(context.Background(), env, dsse.VerifyOptions{}, h)
+	fmt.Println(v.PayloadType, err)
+	// Output: application/vnd.in-toto+json <nil>
+}

@@ -256,3 +256,19 @@ func ExampleExact() {
 	fmt.Println(id)
 	// Output: issuer="https://accounts.google.com" san=~.*@example\.com
 }
+
+// A Verifier holds a trusted root and is safe for concurrent use: make
+// one and verify many bundles with it.
+func ExampleNew() {
+	v, err := verify.New(verify.Options{}) // the embedded public-good root
+	if err != nil {
+		panic(err)
+	}
+	b, err := verify.ReadBundleFile(exBundle)
+	if err != nil {
+		panic(err)
+	}
+	res, err := v.Verify(context.Background(), b, verify.Artifact{Path: exArt}, verify.Policy{Identities: []verify.Identity{exIdentity}})
+	fmt.Println(res.MediaType, err)
+	// Output: application/vnd.dev.sigstore.bundle+json;version=0.3 <nil>
+}
