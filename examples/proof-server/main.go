@@ -4,14 +4,21 @@
 // it answers
 //
 //	{"verified": true, "proof_id": "...", "attested": false,
-//	 "attestation_verified": false, "error": "", "check": ""}
+//	 "attestation_verified": false, "error": "", "check": "", "code": ""}
 //
 // with 200 when the record verifies, 400 when it is not JSON (or breaks the
 // canonical JSON rules), 422 when a verification check fails (check names
-// it), 413 when the body exceeds -max-body, 408 when the client is too slow,
-// and 405 for other methods. attestation_verified is true only when the
-// record's Ed25519 attestation verifies with a key pinned by
-// -attestation-key.
+// it, code names the failure, e.g. "signature_mismatch"), 413 when the body
+// exceeds -max-body, 408 when the client is too slow, and 405 for other
+// methods.
+//
+// Attestations: without -attestation-key, a record's Ed25519 attestation,
+// when present, must verify, but its key is not trusted
+// (attestation_verified false). With -attestation-key the pinned keys are
+// enforced: a record must carry an attestation made by one of them, else it
+// is refused with 422, check "attestation" and code "attestation_missing"
+// (none) or "attestation_untrusted" (another key); attestation_verified is
+// true on every record it accepts.
 //
 // The HMAC key comes from -key-file (the file's bytes, one trailing newline
 // removed) or else the PROOF_HMAC_KEY environment variable. It is never

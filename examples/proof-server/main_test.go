@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chainproof/chainproof/proof"
 )
 
 const (
@@ -70,6 +73,17 @@ func TestVerifyService(t *testing.T) {
 	wrongKey := serve(t, Config{Key: []byte("not the proof key")})
 
 	big := append(append([]byte(`{"pad":"`), bytes.Repeat([]byte("a"), 70<<10)...), `"}`...)
+	// The same records attested by a key that is not pinned (the
+	// attestation is outside the HMAC, so they still verify).
+	other := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	anovaOther, err := proof.Attest(read(t, anova), "someone else", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crdtOther, err := proof.Attest(read(t, crdt), "someone else", other)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		url      string
@@ -79,21 +93,27 @@ func TestVerifyService(t *testing.T) {
 		attested bool
 		attOK    bool
 		check    string
+		err      error // the proof sentinel the answer's code names
 	}{
-		{"verified", url, read(t, anova), 200, true, false, false, ""},
-		{"attested and pinned", url, read(t, crdt), 200, true, true, true, ""},
-		{"attested, key not pinned", unpinned, read(t, crdt), 200, true, true, false, ""},
-		{"not JSON", url, []byte("hello"), 400, false, false, false, "json"},
-		{"duplicate key", url, []byte(`{"a":1,"a":2}`), 400, false, false, false, "json"},
-		{"not a record", url, []byte(`[1,2]`), 422, false, false, false, "record"},
-		{"over the size limit", url, big, 413, false, false, false, ""},
-		{"wrong key", wrongKey, read(t, anova), 422, false, false, false, "signature"},
+		{"verified", unpinned, read(t, anova), 200, true, false, false, "", nil},
+		{"attested and pinned", url, read(t, crdt), 200, true, true, true, "", nil},
+		{"attested, key not pinned", unpinned, read(t, crdt), 200, true, true, false, "", nil},
+		{"attested by another key, none pinned", unpinned, anovaOther, 200, true, true, false, "", nil},
+		// With pinned keys, an attestation by one of them is required.
+		{"pinned, no attestation", url, read(t, anova), 422, false, false, false, "attestation", proof.ErrAttestationMissing},
+		{"pinned, attested by another key", url, anovaOther, 422, false, false, false, "attestation", proof.ErrAttestationUntrusted},
+		{"pinned, attestation replaced", url, crdtOther, 422, false, false, false, "attestation", proof.ErrAttestationUntrusted},
+		{"not JSON", url, []byte("hello"), 400, false, false, false, "json", proof.ErrNotJSON},
+		{"duplicate key", url, []byte(`{"a":1,"a":2}`), 400, false, false, false, "json", proof.ErrDuplicateKey},
+		{"not a record", url, []byte(`[1,2]`), 422, false, false, false, "record", proof.ErrMalformedRecord},
+		{"over the size limit", url, big, 413, false, false, false, "", nil},
+		{"wrong key", wrongKey, read(t, anova), 422, false, false, false, "signature", proof.ErrSignatureMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			status, r, raw := post(t, tt.url, tt.body)
 			if status != tt.status || r.Verified != tt.verified || r.Attested != tt.attested ||
-				r.AttestationVerified != tt.attOK || r.Check != tt.check {
+				r.AttestationVerified != tt.attOK || r.Check != tt.check || r.Code != errorCode(tt.err) {
 				t.Fatalf("status %d, answer %s", status, raw)
 			}
 			if tt.verified && (len(r.ProofID) != 64 || r.Error != "") {
@@ -160,6 +180,24 @@ func TestSlowClient(t *testing.T) {
 			t.Errorf("status %d, want 408", resp.StatusCode)
 		}
 	})
+}
+
+// TestErrorCodes: every proof sentinel has its own code, and a wrapped
+// *proof.Error is matched through errors.Is.
+func TestErrorCodes(t *testing.T) {
+	seen := map[string]bool{"": true}
+	for _, c := range errorCodes {
+		if seen[c.code] {
+			t.Errorf("code %q repeated or empty", c.code)
+		}
+		seen[c.code] = true
+		if got := errorCode(fmt.Errorf("wrapped: %w", &proof.Error{Err: c.err})); got != c.code {
+			t.Errorf("errorCode(%v) = %q, want %q", c.err, got, c.code)
+		}
+	}
+	if got := errorCode(errors.New("other")); got != "" {
+		t.Errorf("errorCode(other) = %q", got)
+	}
 }
 
 func TestLoadKey(t *testing.T) {

@@ -40,6 +40,43 @@ type Response struct {
 	AttestationVerified bool   `json:"attestation_verified"`
 	Error               string `json:"error"`
 	Check               string `json:"check"` // the failed check, see proof.Check
+	Code                string `json:"code"`  // the failure, one of the values of errorCodes
+}
+
+// errorCodes names, for Response.Code, the proof sentinel a failure
+// matches (with errors.Is), so that clients can tell failures of the same
+// check apart without parsing messages.
+var errorCodes = []struct {
+	err  error
+	code string
+}{
+	{proof.ErrNotJSON, "not_json"},
+	{proof.ErrDuplicateKey, "duplicate_key"},
+	{proof.ErrInvalidUTF8, "invalid_utf8"},
+	{proof.ErrLoneSurrogate, "lone_surrogate"},
+	{proof.ErrLimit, "limit"},
+	{proof.ErrNonFinite, "non_finite"},
+	{proof.ErrMalformedRecord, "malformed_record"},
+	{proof.ErrMissingSignature, "missing_signature"},
+	{proof.ErrMalformedSignature, "malformed_signature"},
+	{proof.ErrSignatureMismatch, "signature_mismatch"},
+	{proof.ErrProofIDMismatch, "proof_id_mismatch"},
+	{proof.ErrUnsupportedSchemaVersion, "unsupported_schema_version"},
+	{proof.ErrAttestationInvalid, "attestation_invalid"},
+	{proof.ErrAttestationMissing, "attestation_missing"},
+	{proof.ErrAttestationUntrusted, "attestation_untrusted"},
+	{proof.ErrInvalidKey, "invalid_key"},
+	{proof.ErrInvalidRecord, "invalid_record"},
+}
+
+// errorCode returns the code of the first sentinel err matches, or "".
+func errorCode(err error) string {
+	for _, c := range errorCodes {
+		if errors.Is(err, c.err) {
+			return c.code
+		}
+	}
+	return ""
 }
 
 func or[T comparable](v, def T) T {
@@ -88,9 +125,11 @@ func Handler(cfg Config) http.Handler {
 			}
 			return
 		}
-		v, err := proof.Verify(body, cfg.Key)
+		// Pinned keys are enforced: with any pinned, a record without an
+		// attestation, or attested by another key, is refused.
+		v, err := proof.VerifyWithOptions(body, cfg.Key, proof.VerifyOptions{AttestationKeys: cfg.AttestationKeys})
 		if err != nil {
-			resp := Response{Error: err.Error()}
+			resp := Response{Error: err.Error(), Code: errorCode(err)}
 			status := http.StatusUnprocessableEntity
 			var e *proof.Error
 			if errors.As(err, &e) {
