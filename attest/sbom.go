@@ -23,12 +23,23 @@ var (
 	spdxType      = regexp.MustCompile(`^https://spdx\.dev/Document(/v[0-9]+(\.[0-9]+)*)?$`)
 )
 
-// SBOMFormat names an SBOM format.
+// SBOMFormat names an SBOM format, as SBOMFormatOf reads it from a
+// predicate type. Its values are those of sbom.Format (attest.CycloneDX
+// is "cyclonedx" like sbom.CycloneDX), so sbom.Format(f) converts one to
+// the other, e.g. to check a parsed predicate against what sbom.Decode
+// reports. The two types are kept apart because SBOMFormatOf recognises
+// every version of a format (SPDX 3 included), while sbom.Format names
+// the versions package sbom encodes.
 type SBOMFormat string
 
+// The SBOM formats SBOMFormatOf reports.
 const (
+	// CycloneDX is the format of predicate type PredicateCycloneDX (and
+	// its versioned forms); equal in value to sbom.CycloneDX.
 	CycloneDX SBOMFormat = "cyclonedx"
-	SPDX      SBOMFormat = "spdx"
+	// SPDX is the format of predicate type PredicateSPDX (and its
+	// versioned forms, SPDX 2 and 3); equal in value to sbom.SPDX.
+	SPDX SBOMFormat = "spdx"
 )
 
 // SBOMFormatOf returns the format of an SBOM predicate type, accepting

@@ -80,6 +80,16 @@ func TestSBOMFormatOf(t *testing.T) {
 	}
 }
 
+// TestSBOMFormatValues guards what SBOMFormat's doc promises: its values
+// are sbom.Format's, so a conversion maps one to the other.
+func TestSBOMFormatValues(t *testing.T) {
+	for f, want := range map[attest.SBOMFormat]sbom.Format{attest.CycloneDX: sbom.CycloneDX, attest.SPDX: sbom.SPDX} {
+		if sbom.Format(f) != want {
+			t.Errorf("sbom.Format(%q) = %q, want %q", f, sbom.Format(f), want)
+		}
+	}
+}
+
 func TestSBOMRejects(t *testing.T) {
 	subs := artifactSubjects(t)
 	tests := []struct {
