@@ -1,4 +1,4 @@
 # Sourced by .ci/run (phase 2): brief fuzz smoke runs of verify's parsers
 # (single bundles and JSON-lines files), seeded from verify/testdata.
-go test -run '^$' -fuzz '^FuzzParseBundle$' -fuzztime 10s ./verify/
-go test -run '^$' -fuzz '^FuzzParseBundles$' -fuzztime 10s ./verify/
+go test -run '^$' -fuzz '^FuzzParseBundle$' -fuzztime 10s -fuzzminimizetime 200x ./verify/
+go test -run '^$' -fuzz '^FuzzParseBundles$' -fuzztime 10s -fuzzminimizetime 200x ./verify/
