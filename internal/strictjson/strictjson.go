@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Errors returned by CheckObject, wrapped with detail.
@@ -23,7 +24,8 @@ var (
 	ErrTrailing     = errors.New("strictjson: data after the JSON value")
 )
 
-// CheckObject reports whether data is exactly one JSON object with no
+// CheckObject reports whether data is exactly one JSON object, in valid
+// UTF-8, with no
 // duplicate key in any object at any depth (keys compared after
 // unescaping), nesting at most maxDepth objects and arrays (the outer
 // object counts 1), and nothing but whitespace after it.
@@ -31,6 +33,12 @@ var (
 // It allocates only for object keys: values, however long, are skipped in
 // place, so checking a document with a 50 MB string costs no copy of it.
 func CheckObject(data []byte, maxDepth int) error {
+	// JSON text is UTF-8 (RFC 8259). encoding/json replaces invalid bytes
+	// with U+FFFD, so keys that differ only in invalid bytes would be
+	// distinct here and equal there: refuse them outright.
+	if !utf8.Valid(data) {
+		return fmt.Errorf("%w: invalid UTF-8", ErrSyntax)
+	}
 	if !json.Valid(data) {
 		var raw json.RawMessage
 		err := json.Unmarshal(data, &raw) // for the message; RawMessage copies nothing on error

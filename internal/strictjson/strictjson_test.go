@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/chainproof/chainproof/internal/strictjson"
 )
@@ -45,6 +46,9 @@ func TestCheckObjectStrings(t *testing.T) {
 	}{
 		{`{"a":"x\"y","a\"":1,"a\\":2}`, nil},
 		{`{"a":"{\"a\":1,\"a\":2}"}`, nil}, // JSON inside a string is just a string
+		// Distinct bytes, but encoding/json reads both keys as U+FFFD U+FFFD.
+		{"{\"\x90\x90\":1,\"\x93\x93\":2}", strictjson.ErrSyntax},
+		{"{\"a\":\"\xff\"}", strictjson.ErrSyntax},
 		{`{"k\\":1,"k\u005c":2}`, strictjson.ErrDuplicateKey},
 		{`{"a":"\\","a":1}`, strictjson.ErrDuplicateKey},
 		{`{"a":["x","y"],"b":{"a":"a"},"a":0}`, strictjson.ErrDuplicateKey},
@@ -60,6 +64,9 @@ func TestCheckObjectStrings(t *testing.T) {
 // reference is a straightforward token-by-token checker (the earlier
 // implementation), against which FuzzCheckObject compares CheckObject.
 func reference(data []byte, maxDepth int) error {
+	if !utf8.Valid(data) {
+		return strictjson.ErrSyntax
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	type frame struct {
 		object, expectKey bool
