@@ -220,11 +220,16 @@ func goCmd(t testing.TB, dir string, args ...string) ([]byte, error) {
 // files are compared only while go.mod and go.sum are the ones they were
 // made from (testdata/chainproof.gomod.sha256), since other packages add
 // dependencies; the schema checks and the cross-check with go list always run.
+// Licenses are left out: which module directories a machine's module cache
+// has unpacked varies, and with it what license detection finds (the
+// fixture module's golden covers licenses).
 func TestOwnModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	doc, err := sbom.FromModule(context.Background(), "..", opts())
+	o := opts()
+	o.NoLicenses = true
+	doc, err := sbom.FromModule(context.Background(), "..", o)
 	if err != nil {
 		t.Fatal(err)
 	}
