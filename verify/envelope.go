@@ -181,11 +181,11 @@ func verifyDSSE(sv *sgverify.Verifier, ent *entity, tm root.TrustedMaterial, req
 	} else if pk := vc.PublicKey(); pk != nil {
 		for _, ts := range tss {
 			if !vc.ValidAtTime(ts.Timestamp, tm) {
-				return nil, nil, errors.New("signature time outside of public key validity window")
+				return nil, nil, failf(CheckTimestamp, ErrTimestamp, "signature time outside of public key validity window")
 			}
 		}
 		if requireSCT {
-			return nil, nil, errors.New("SCTs required but bundle is signed with a public key, which cannot contain SCTs")
+			return nil, nil, failf(CheckCertificate, ErrSCT, "SCTs required but bundle is signed with a public key, which cannot contain SCTs")
 		}
 		kv, err := tm.PublicKeyVerifier(pk.Hint())
 		if err != nil {
@@ -205,16 +205,18 @@ func verifyDSSE(sv *sgverify.Verifier, ent *entity, tm root.TrustedMaterial, req
 		hint := []byte(pk.Hint())
 		res.Signature = &sgverify.SignatureVerificationResult{PublicKeyID: &hint}
 	} else {
-		return nil, nil, errors.New("failed to get signature verifier: no public key or certificate found")
+		return nil, nil, failf(CheckSignature, ErrSignature, "failed to get signature verifier: no public key or certificate found")
 	}
 
 	env := ent.GetDsseEnvelope()
 	if err := verifyEnvelope(verifiers, env); err != nil {
-		return nil, nil, fmt.Errorf("failed to verify signature: could not verify envelope: %w", err)
+		return nil, nil, fail(CheckSignature, ErrSignature, fmt.Errorf("failed to verify signature: could not verify envelope: %w", err))
 	}
+	// The stages from here on read what the signer wrote: their errors are
+	// typed here, never classified by their (signer-influenced) text.
 	st, err := checkSubjects(env, d)
 	if err != nil {
-		return nil, nil, fmt.Errorf("failed to verify signature: %w", err)
+		return nil, nil, err
 	}
 	res.VerifiedTimestamps = tss
 	return res, st, nil
@@ -303,18 +305,18 @@ func verifyEnvelope(verifiers []signature.Verifier, env *protodsse.Envelope) err
 // WithArtifactDigest. The statement's predicate aliases the payload.
 func checkSubjects(env *protodsse.Envelope, d digest) (*Statement, error) {
 	if env.GetPayloadType() != InTotoPayloadType {
-		return nil, fmt.Errorf("could not verify artifact: unable to extract statement from envelope: unsupported DSSE payload type: %s", env.GetPayloadType())
+		return nil, failf(CheckPredicate, ErrPredicate, "unsupported DSSE payload type %.100q (want %s)", env.GetPayloadType(), InTotoPayloadType)
 	}
 	st, err := decodeStatement(env.GetPayload())
 	if err != nil {
-		return nil, fmt.Errorf("could not verify artifact: unable to extract statement from envelope: parsing in-toto statement: %w", err)
+		return nil, fail(CheckPredicate, ErrPredicate, fmt.Errorf("parsing the signed in-toto statement: %w", err))
 	}
 	if len(st.Subject) > maxSubjects {
-		return nil, fmt.Errorf("too many subjects: %d > %d", len(st.Subject), maxSubjects)
+		return nil, failf(CheckPredicate, ErrPredicate, "too many subjects: %d > %d", len(st.Subject), maxSubjects)
 	}
 	for _, s := range st.Subject {
 		if len(s.Digest) > maxSubjectDigests {
-			return nil, fmt.Errorf("too many digests: %d > %d", len(s.Digest), maxSubjectDigests)
+			return nil, failf(CheckPredicate, ErrPredicate, "too many digests: %d > %d", len(s.Digest), maxSubjectDigests)
 		}
 	}
 	found, algFound := false, false
@@ -322,7 +324,7 @@ func checkSubjects(env *protodsse.Envelope, d digest) (*Statement, error) {
 		for alg, hx := range s.Digest {
 			sum, err := hex.DecodeString(hx)
 			if err != nil {
-				return nil, fmt.Errorf("could not verify artifact: unable to decode subject digest: %w", err)
+				return nil, fail(CheckPredicate, ErrPredicate, fmt.Errorf("subject digest %.20q is not hex: %w", alg, err))
 			}
 			if alg == d.alg {
 				algFound = true
@@ -332,9 +334,9 @@ func checkSubjects(env *protodsse.Envelope, d digest) (*Statement, error) {
 	}
 	switch {
 	case !algFound:
-		return nil, errors.New("provided artifact digests does not match digests in statement")
+		return nil, failf(CheckArtifact, ErrArtifact, "no subject of the statement has a %s digest", d.alg)
 	case !found:
-		return nil, errors.New("provided artifact digest does not match any digest in statement")
+		return nil, failf(CheckArtifact, ErrArtifact, "artifact %s matches no subject of the statement", d)
 	}
 	return st, nil
 }

@@ -80,3 +80,48 @@ func TestAmbiguousStatements(t *testing.T) {
 		})
 	}
 }
+
+// TestSignerCannotSteerTheCheck plants the texts verify's classifier once
+// matched (as duplicate keys and as the payload type) in signed DSSE
+// bundles: every one must be reported as the predicate check.
+func TestSignerCannotSteerTheCheck(t *testing.T) {
+	st, err := signtest.New(signtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trJSON, _ := st.TrustedRootJSON()
+	tr, err := verify.ParseTrustedRoot(trJSON, "signtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := verify.Identity{Issuer: verify.Exact(signtest.DefaultIssuer), SAN: verify.Exact("alice@example.com")}
+	sum := sha256.Sum256([]byte("x"))
+	good := hex.EncodeToString(sum[:])
+	texts := []string{
+		"can't verify certificate identities", "expected key signature, not certificate",
+		"SCTs required", "failed to verify log inclusion", "signature time outside of public key validity window",
+		"any digest in statement", "does not match digest", "failed to build policy", "must provide timestamp to verify certificate",
+	}
+	for _, text := range texts {
+		dup := `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` + good + `"}}],"predicateType":"https://example.com/p","predicate":{"` + text + `":1,"` + text + `":2}}`
+		for name, b := range map[string]func() ([]byte, error){
+			"duplicate key": func() ([]byte, error) {
+				return st.SignDSSE(signtest.Email("alice@example.com"), "application/vnd.in-toto+json", []byte(dup), signtest.MintOptions{})
+			},
+			"payload type": func() ([]byte, error) {
+				return st.SignDSSE(signtest.Email("alice@example.com"), "text/plain; "+text, []byte(dup), signtest.MintOptions{})
+			},
+		} {
+			data, err := b()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = verify.Verify(context.Background(), data, verify.Artifact{Digest: "sha256:" + good},
+				verify.Policy{Identities: []verify.Identity{id}}, verify.Options{TrustedRoot: tr})
+			var ve *verify.Error
+			if !errors.As(err, &ve) || ve.Check != verify.CheckPredicate || !errors.Is(err, verify.ErrPredicate) {
+				t.Errorf("%s %q: err = %v, want the predicate check", name, text, err)
+			}
+		}
+	}
+}

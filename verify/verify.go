@@ -139,6 +139,9 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			res, err = sv.Verify(ent, p)
 		}
 		if err != nil {
+			if e, ok := asError(err); ok {
+				return nil, e // typed where it arose
+			}
 			return nil, classify(err, keyed)
 		}
 		return res, nil
@@ -354,53 +357,52 @@ func summarize(c *x509.Certificate, s *certificate.Summary) *Certificate {
 // time, SCTs, signature (with artifact), statement; its errors are wrapped
 // with a fixed prefix per stage, which is what is matched here.
 func classify(err error, keyed bool) *Error {
+	// sigstore-go's errors begin with a fixed text naming the stage and end
+	// with a fixed leaf; anything a bundle's author wrote can only sit in
+	// between. So stages are matched by prefix and causes by suffix, never
+	// by substring, and the author cannot steer the reported check.
 	msg := err.Error()
-	has := func(s string) bool { return strings.Contains(msg, s) }
+	pre := func(s string) bool { return strings.HasPrefix(msg, s) }
+	leaf := func(s string) bool { return strings.HasSuffix(msg, s) }
 	switch {
-	case strings.HasPrefix(msg, "failed to build policy"):
+	case pre("failed to build policy"):
 		return fail(CheckPolicy, ErrPolicy, err)
-	case strings.HasPrefix(msg, "failed to verify log inclusion"):
+	case pre("failed to verify log inclusion"):
 		switch {
-		case has("integrated time outside certificate validity"):
+		case leaf("integrated time outside certificate validity"):
 			return fail(CheckCertificate, ErrCertificate, err)
-		case keyed && has("transparency log certificate does not match"):
+		case keyed && leaf("transparency log certificate does not match"):
 			return fail(CheckIdentity, ErrIdentity, err)
 		}
 		return fail(CheckTransparencyLog, ErrTransparencyLog, err)
-	case strings.HasPrefix(msg, "failed to verify timestamps"):
+	case pre("failed to verify timestamps"):
 		return fail(CheckTimestamp, ErrTimestamp, err)
-	case strings.HasPrefix(msg, "failed to fetch verification content"),
-		strings.HasPrefix(msg, "failed to fetch signature content"),
-		strings.HasPrefix(msg, "failed to fetch entity version"):
+	case pre("failed to fetch verification content"),
+		pre("failed to fetch signature content"),
+		pre("failed to fetch entity version"):
 		return fail(CheckBundle, ErrBundle, err)
-	case has("expected key signature, not certificate"),
-		has("can't verify certificate identities"):
+	case pre("expected key signature, not certificate"),
+		pre("can't verify certificate identities"):
 		return fail(CheckIdentity, ErrIdentity, err)
-	case strings.HasPrefix(msg, "failed to summarize certificate"),
-		strings.HasPrefix(msg, "failed to verify leaf certificate"),
-		has("must provide timestamp to verify certificate"):
+	case pre("failed to summarize certificate"),
+		pre("failed to verify leaf certificate"),
+		pre("must provide timestamp to verify certificate"):
 		return fail(CheckCertificate, ErrCertificate, err)
-	case strings.HasPrefix(msg, "failed to verify signed certificate timestamp"),
-		has("SCTs required"):
+	case pre("failed to verify signed certificate timestamp"),
+		pre("SCTs required"):
 		return fail(CheckCertificate, ErrSCT, err)
-	case has("signature time outside of public key validity window"):
+	case pre("signature time outside of public key validity window"):
 		return fail(CheckTimestamp, ErrTimestamp, err)
-	case strings.HasPrefix(msg, "failed to get signature verifier"):
+	case pre("failed to get signature verifier"):
 		return fail(CheckSignature, ErrSignature, err)
-	case strings.HasPrefix(msg, "failed to verify signature"):
-		if has("does not match digest") || has("does not match message digest") ||
-			has("digests in statement") || has("any digest in statement") ||
-			has("no matching artifact hash algorithm") || has("can only be verified with artifacts") {
+	case pre("failed to verify signature"):
+		if leaf("does not match digest") || leaf("does not match message digest") ||
+			leaf("does not match digests in statement") || leaf("does not match any digest in statement") ||
+			leaf("no matching artifact hash algorithm found in subject digests") || leaf("not just their digest") {
 			return fail(CheckArtifact, ErrArtifact, err)
 		}
-		if has("unable to extract statement from envelope") {
-			// The signature verified; what it signed is not an
-			// acceptable in-toto statement (ambiguous or malformed JSON,
-			// another payload type).
-			return fail(CheckPredicate, ErrPredicate, err)
-		}
 		return fail(CheckSignature, ErrSignature, err)
-	case strings.HasPrefix(msg, "failed to fetch envelope statement"):
+	case pre("failed to fetch envelope statement"):
 		return fail(CheckPredicate, ErrPredicate, err)
 	}
 	return fail(CheckSignature, ErrVerification, err)

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -89,7 +88,7 @@ func CheckObject(data []byte, maxDepth int) error {
 					top.keys = map[string]struct{}{}
 				}
 				if _, dup := top.keys[key]; dup {
-					return fmt.Errorf("%w: %s", ErrDuplicateKey, strconv.Quote(key))
+					return fmt.Errorf("%w: %.80q", ErrDuplicateKey, key) // at most 80 runes of a hostile key
 				}
 				top.keys[key] = struct{}{}
 				top.expectKey = false
