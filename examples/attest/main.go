@@ -17,7 +17,11 @@
 //
 // Output: two JSON lines on stdout (provenance, then SBOM), or with -o the
 // files DIR/provenance.intoto.json and DIR/sbom.intoto.json, written all or
-// nothing (temporary files renamed into place). Each is the
+// nothing: synced temporary files are renamed into place, with outputs of
+// an earlier run moved aside to .NAME.backup and moved back if anything
+// fails, so on error DIR holds the earlier pair unchanged. If the process
+// dies mid-way, backups are left behind and the next run refuses until
+// they are moved back or removed (see writeFiles). Each is the
 // deterministic serialization of attest.Marshal, ready to sign as a DSSE
 // payload of type application/vnd.in-toto+json.
 package main
@@ -163,45 +167,131 @@ type outFile struct {
 // rename is os.Rename; tests replace it to make a rename fail.
 var rename = os.Rename
 
-// writeFiles writes the files all or nothing: each is written and synced
-// to a temporary file beside its target first; only when all of them are
-// written, and no target is a directory, are they renamed into place.
-// On failure the temporary files are removed, and so are targets already
-// renamed into place by this call, so a failure never leaves a new
-// provenance without its SBOM (or the reverse). Each rename is atomic.
-func writeFiles(files []outFile) (err error) {
-	temps := make([]string, 0, len(files))
-	renamed := 0
-	defer func() {
-		if err == nil {
-			return
-		}
-		for _, t := range temps[renamed:] {
-			os.Remove(t)
-		}
-		for _, f := range files[:renamed] {
-			os.Remove(f.path)
-		}
-	}()
-	for _, f := range files {
-		t, err := writeTemp(f)
-		if err != nil {
-			return err
-		}
-		temps = append(temps, t)
-	}
+// errStaleBackup: a backup left by an interrupted run is in the way.
+var errStaleBackup = errors.New("backup of an earlier output left by an interrupted run")
+
+// backupPath is where writeFiles keeps target's previous contents while it
+// replaces target: .NAME.backup in the same directory. The name is fixed so
+// that a later run finds a backup an interrupted run left behind.
+func backupPath(target string) string {
+	return filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".backup")
+}
+
+// writeFiles writes the files all or nothing. When it returns an error,
+// every target holds what it held before the call (or is still absent),
+// so a failure never leaves a new provenance beside an old SBOM, or a
+// new one without its partner. Steps:
+//
+//  1. Refuse, before writing anything, when a target is a directory or a
+//     backup (see backupPath) of a target exists.
+//  2. Write and sync each file to a temporary file beside its target.
+//  3. Move each existing target aside to its backup name.
+//  4. Rename each temporary file into place.
+//  5. Remove the backups.
+//
+// A failure in 2-4 removes the temporary files, moves each backup back
+// over its target (removing the new file where there was no previous
+// one), and returns the error. Each step is a rename or remove within
+// the target's directory. When a backup cannot be moved back, the error
+// says where it is and the backup stays, so the next run refuses (step 1).
+//
+// The guarantee holds for errors this process sees, not for the process
+// dying mid-way (SIGKILL, power loss): that can leave targets missing or
+// mixed, and backups holding the previous complete outputs. The next run
+// then refuses with errStaleBackup, naming the backup, rather than
+// deleting what may be the only complete previous pair: move the backups
+// back (or remove them) and run again. Temporary files such a crash
+// leaves (.NAME.tmp-*) are never read and can be removed. Concurrent runs
+// writing the same directory are not supported.
+func writeFiles(files []outFile) error {
 	for _, f := range files {
 		if fi, err := os.Stat(f.path); err == nil && fi.IsDir() {
 			return &fs.PathError{Op: "write", Path: f.path, Err: syscall.EISDIR}
 		}
-	}
-	for i, f := range files {
-		if err := rename(temps[i], f.path); err != nil {
+		b := backupPath(f.path)
+		if _, err := os.Lstat(b); err == nil {
+			return fmt.Errorf("%w: %s holds an earlier %s; move it back or remove it, then run again",
+				errStaleBackup, b, filepath.Base(f.path))
+		} else if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		renamed++
+	}
+	st := make([]fileState, len(files))
+	if err := replace(files, st); err != nil {
+		return rollback(files, st, err)
+	}
+	for i, f := range files {
+		if !st[i].backedUp {
+			continue
+		}
+		if err := os.Remove(backupPath(f.path)); err != nil {
+			return fmt.Errorf("both outputs written, but the backup of the previous one is left: %w", err)
+		}
 	}
 	return nil
+}
+
+// fileState records what writeFiles did for one file, for rollback.
+type fileState struct {
+	temp     string // temporary file written, "" if none
+	backedUp bool   // previous target moved to backupPath
+	placed   bool   // temp renamed to the target
+}
+
+// replace does steps 2-4 of writeFiles, recording them in st.
+func replace(files []outFile, st []fileState) error {
+	for i, f := range files {
+		t, err := writeTemp(f)
+		if err != nil {
+			return err
+		}
+		st[i].temp = t
+	}
+	for i, f := range files {
+		if _, err := os.Lstat(f.path); errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if err := rename(f.path, backupPath(f.path)); err != nil {
+			return err
+		}
+		st[i].backedUp = true
+	}
+	for i, f := range files {
+		if err := rename(st[i].temp, f.path); err != nil {
+			return err
+		}
+		st[i].placed = true
+	}
+	return nil
+}
+
+// rollback undoes what replace recorded in st and returns cause, joined
+// with any error met undoing it.
+func rollback(files []outFile, st []fileState, cause error) error {
+	errs := []error{cause}
+	for i, f := range files {
+		s := st[i]
+		if s.temp != "" && !s.placed {
+			os.Remove(s.temp)
+		}
+		if s.backedUp {
+			// Replaces the new file, if placed, in one step.
+			b := backupPath(f.path)
+			if err := rename(b, f.path); err != nil {
+				if s.placed {
+					os.Remove(f.path)
+				}
+				errs = append(errs, fmt.Errorf("could not restore %s; its previous contents are in %s: %w", f.path, b, err))
+			}
+		} else if s.placed {
+			if err := os.Remove(f.path); err != nil {
+				errs = append(errs, fmt.Errorf("could not remove the new %s: %w", f.path, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // writeTemp writes f.data to a new temporary file in f.path's directory,

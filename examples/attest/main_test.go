@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -279,6 +281,170 @@ func TestOutputAllOrNothing(t *testing.T) {
 			t.Fatalf("run = %v, want ErrNotExist", err)
 		}
 	})
+}
+
+// previous outputs, as an earlier run left them.
+var previous = map[string]string{
+	"provenance.intoto.json": "earlier provenance\n",
+	"sbom.intoto.json":       "earlier sbom\n",
+}
+
+// withPrevious returns a directory holding the previous outputs.
+func withPrevious(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range previous {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// checkDir fails unless dir holds exactly the files in want, with those
+// contents.
+func checkDir(t *testing.T, dir string, want map[string]string) {
+	t.Helper()
+	names := dirNames(t, dir)
+	if len(names) != len(want) {
+		t.Errorf("dir holds %v, want %d files", names, len(want))
+	}
+	for _, name := range names {
+		content, ok := want[name]
+		if !ok {
+			t.Errorf("unexpected %s in dir", name)
+			continue
+		}
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || string(got) != content {
+			t.Errorf("%s = %q, %v; want %q", name, got, err, content)
+		}
+	}
+}
+
+// renameCall is one call of rename, with paths relative to the output
+// directory; a temporary file is "tmp".
+type renameCall struct{ from, to string }
+
+// injectRename replaces rename for the test: it records every call in
+// *calls and fails the calls whose 1-based numbers are in fail.
+func injectRename(t *testing.T, dir string, calls *[]renameCall, fail ...int) error {
+	t.Helper()
+	errRename := errors.New("injected rename failure")
+	rel := func(p string) string {
+		r, _ := filepath.Rel(dir, p)
+		if strings.Contains(r, ".tmp-") {
+			return "tmp"
+		}
+		return r
+	}
+	rename = func(from, to string) error {
+		*calls = append(*calls, renameCall{rel(from), rel(to)})
+		for _, n := range fail {
+			if n == len(*calls) {
+				return errRename
+			}
+		}
+		return os.Rename(from, to)
+	}
+	t.Cleanup(func() { rename = os.Rename })
+	return errRename
+}
+
+// TestOutputReplacesAllOrNothing: with outputs of an earlier run in the
+// directory, a failure at any rename leaves exactly the earlier two files
+// with their contents; success replaces both and leaves nothing else.
+func TestOutputReplacesAllOrNothing(t *testing.T) {
+	files := artifacts(t)
+	ctx := context.Background()
+	env := envOf("SOURCE_DATE_EPOCH=" + epoch)
+	prov, bom := runAttest(t, env, files...)
+	runIn := func(dir string) error {
+		return run(ctx, append([]string{"-o", dir}, files...), env, &bytes.Buffer{}, &bytes.Buffer{})
+	}
+
+	// The sequence the failure cases below break, one call at a time.
+	wantCalls := []renameCall{
+		{"provenance.intoto.json", ".provenance.intoto.json.backup"},
+		{"sbom.intoto.json", ".sbom.intoto.json.backup"},
+		{"tmp", "provenance.intoto.json"},
+		{"tmp", "sbom.intoto.json"},
+	}
+	t.Run("success", func(t *testing.T) {
+		dir := withPrevious(t)
+		var calls []renameCall
+		injectRename(t, dir, &calls)
+		if err := runIn(dir); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(calls, wantCalls) {
+			t.Errorf("renames %v, want %v", calls, wantCalls)
+		}
+		checkDir(t, dir, map[string]string{"provenance.intoto.json": string(prov), "sbom.intoto.json": string(bom)})
+	})
+
+	for n, name := range []string{
+		"moving provenance aside fails",
+		"moving sbom aside fails",
+		"first rename into place fails",
+		"second rename into place fails",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := withPrevious(t)
+			var calls []renameCall
+			errRename := injectRename(t, dir, &calls, n+1)
+			if err := runIn(dir); !errors.Is(err, errRename) {
+				t.Fatalf("run = %v, want the rename error", err)
+			}
+			if !slices.Equal(calls[:n+1], wantCalls[:n+1]) {
+				t.Errorf("renames %v, want them to start %v", calls, wantCalls[:n+1])
+			}
+			checkDir(t, dir, previous)
+		})
+	}
+
+	// When moving a backup back fails too, the error names it, the
+	// backup keeps the earlier contents, and the next run refuses.
+	t.Run("restoring fails", func(t *testing.T) {
+		dir := withPrevious(t)
+		var calls []renameCall
+		// Call 4 places sbom; 5 and 6 would move the backups back.
+		errRename := injectRename(t, dir, &calls, 4, 5)
+		err := runIn(dir)
+		if !errors.Is(err, errRename) || !strings.Contains(err.Error(), ".provenance.intoto.json.backup") {
+			t.Fatalf("run = %v, want the rename error naming the backup", err)
+		}
+		checkDir(t, dir, map[string]string{
+			".provenance.intoto.json.backup": previous["provenance.intoto.json"],
+			"sbom.intoto.json":               previous["sbom.intoto.json"],
+		})
+		rename = os.Rename
+		if err := runIn(dir); !errors.Is(err, errStaleBackup) {
+			t.Fatalf("next run = %v, want errStaleBackup", err)
+		}
+	})
+}
+
+// TestOutputStaleBackup: a backup an interrupted run left behind makes the
+// next run refuse, touching nothing.
+func TestOutputStaleBackup(t *testing.T) {
+	files := artifacts(t)
+	for _, name := range []string{"provenance.intoto.json", "sbom.intoto.json"} {
+		t.Run(name, func(t *testing.T) {
+			dir := withPrevious(t)
+			backup := "." + name + ".backup"
+			if err := os.WriteFile(filepath.Join(dir, backup), []byte("older\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := run(context.Background(), append([]string{"-o", dir}, files...), envOf(), &bytes.Buffer{}, &bytes.Buffer{})
+			if !errors.Is(err, errStaleBackup) || !strings.Contains(err.Error(), backup) {
+				t.Fatalf("run = %v, want errStaleBackup naming %s", err, backup)
+			}
+			want := maps.Clone(previous)
+			want[backup] = "older\n"
+			checkDir(t, dir, want)
+		})
+	}
 }
 
 func dirNames(t *testing.T, dir string) []string {
