@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -195,7 +196,12 @@ func ExampleParseGitHubTrustedRoot() {
 func ExampleRefreshPublicGood() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tr, err := verify.RefreshPublicGood(ctx, verify.TUFOptions{CachePath: os.TempDir() + "/chainproof-tuf"})
+	// Cache under the user's own cache directory, not a shared temp dir.
+	cacheDir, err := os.UserCacheDir()
+	if err != nil {
+		panic(err)
+	}
+	tr, err := verify.RefreshPublicGood(ctx, verify.TUFOptions{CachePath: filepath.Join(cacheDir, "chainproof", "tuf")})
 	if err != nil {
 		fmt.Println("refresh failed; keep using verify.PublicGood():", errors.Is(err, verify.ErrTrustedRoot))
 		return
@@ -209,7 +215,7 @@ func ExampleRefreshPublicGood() {
 func ExampleRefreshPublicGood_fallback() {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	tr, err := verify.RefreshPublicGood(ctx, verify.TUFOptions{CachePath: os.TempDir() + "/chainproof-tuf"})
+	tr, err := verify.RefreshPublicGood(ctx, verify.TUFOptions{CachePath: filepath.Join(os.TempDir(), "unused")})
 	if err != nil {
 		fmt.Println(errors.Is(err, verify.ErrTrustedRoot), errors.Is(err, context.Canceled))
 		tr, _ = verify.PublicGood()
