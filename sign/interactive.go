@@ -199,7 +199,9 @@ func (f *flow) ended() error {
 }
 
 // verify checks the id_token against the issuer's keys, then the claims
-// signing needs. nonce is checked when not empty.
+// signing needs. nonce is checked when not empty; at_hash, when the
+// id_token has one, against accessToken, the access token the token
+// endpoint returned beside it (OpenID Connect Core 3.1.3.6, 3.1.3.8).
 func (f *flow) verify(raw, nonce, accessToken string) (string, error) {
 	now := f.it.Now
 	if now == nil {
@@ -280,13 +282,13 @@ func (f *flow) device() (string, error) {
 		if err := wait(ctx, interval); err != nil || ctx.Err() != nil {
 			return "", f.ended()
 		}
-		raw, code, err := f.poll(form)
+		tok, code, err := f.poll(form)
 		if err != nil {
 			return "", err
 		}
 		switch code {
 		case "":
-			return f.verify(raw, "", "")
+			return f.verify(tok.idToken, "", tok.accessToken)
 		case "authorization_pending":
 		case "slow_down":
 			interval = min(interval+slowDownStep, maxDeviceInterval)
@@ -300,40 +302,47 @@ func (f *flow) device() (string, error) {
 	}
 }
 
+// tokens is a successful token response: the id_token and the access
+// token its at_hash (if any) is computed over.
+type tokens struct {
+	idToken, accessToken string
+}
+
 // poll asks the token endpoint once for the device's token. It returns
-// the id_token, or the RFC 6749 5.2 error code the endpoint answered.
-func (f *flow) poll(form url.Values) (idToken, errCode string, err error) {
+// the tokens, or the RFC 6749 5.2 error code the endpoint answered.
+func (f *flow) poll(form url.Values) (tok tokens, errCode string, err error) {
 	req, err := http.NewRequestWithContext(f.ctx, http.MethodPost, f.cfg.Endpoint.TokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return "", "", f.fail(ErrBadResponse, fmt.Errorf("token endpoint: %w", err))
+		return tokens{}, "", f.fail(ErrBadResponse, fmt.Errorf("token endpoint: %w", err))
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return "", "", f.fail(nil, fmt.Errorf("token endpoint: %w", err))
+		return tokens{}, "", f.fail(nil, fmt.Errorf("token endpoint: %w", err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponseSize+1))
 	if err != nil {
-		return "", "", f.fail(nil, fmt.Errorf("token endpoint: %w", err))
+		return tokens{}, "", f.fail(nil, fmt.Errorf("token endpoint: %w", err))
 	}
 	var v struct {
-		IDToken string `json:"id_token"`
-		Error   string `json:"error"`
+		IDToken     string `json:"id_token"`
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error"`
 	}
 	if len(body) > maxTokenResponseSize || json.Unmarshal(body, &v) != nil {
-		return "", "", f.fail(ErrBadResponse, fmt.Errorf("token endpoint answered HTTP %d with no JSON object", resp.StatusCode))
+		return tokens{}, "", f.fail(ErrBadResponse, fmt.Errorf("token endpoint answered HTTP %d with no JSON object", resp.StatusCode))
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK && v.IDToken != "":
-		return v.IDToken, "", nil
+		return tokens{idToken: v.IDToken, accessToken: v.AccessToken}, "", nil
 	case resp.StatusCode == http.StatusOK:
-		return "", "", f.fail(ErrBadResponse, errors.New("token endpoint answered without an id_token"))
+		return tokens{}, "", f.fail(ErrBadResponse, errors.New("token endpoint answered without an id_token"))
 	case v.Error != "":
-		return "", v.Error, nil
+		return tokens{}, v.Error, nil
 	default:
-		return "", "", f.fail(ErrRejected, fmt.Errorf("token endpoint answered HTTP %d", resp.StatusCode))
+		return tokens{}, "", f.fail(ErrRejected, fmt.Errorf("token endpoint answered HTTP %d", resp.StatusCode))
 	}
 }
 

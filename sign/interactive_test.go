@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -100,6 +102,11 @@ func TestInteractiveDeviceFlow(t *testing.T) {
 	if diff := cmp.Diff(want, c, cmpIgnoreTimes); diff != "" {
 		t.Errorf("claims (-want +got):\n%s", diff)
 	}
+	// The id_token is bound to an access token by at_hash, as Dex's are:
+	// the flow checked it against the access_token the poll returned.
+	if atHash(t, tok) == "" {
+		t.Error("the issuer's id_token has no at_hash: the at_hash check was not exercised")
+	}
 	// The person is told where to go and what to enter.
 	verify := iss.URL() + oidctest.VerifyPath
 	for _, s := range []string{"WDJB-MJHT", verify + " ", verify + "?user_code=WDJB-MJHT"} {
@@ -116,6 +123,26 @@ func TestInteractiveDeviceFlow(t *testing.T) {
 }
 
 var cmpIgnoreTimes = cmp.Comparer(func(a, b time.Time) bool { return true })
+
+// atHash returns the at_hash claim of a JWT (unverified).
+func atHash(t *testing.T, tok string) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", tok)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		AtHash string `json:"at_hash"`
+	}
+	if err := json.Unmarshal(payload, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c.AtHash
+}
 
 func TestInteractiveDeviceDefaultInterval(t *testing.T) {
 	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
@@ -145,6 +172,7 @@ func TestInteractiveDeviceErrors(t *testing.T) {
 		"wrong audience":   {oidctest.Login{Claims: with(email, "aud", "not-sigstore")}, sign.ErrTokenUnverified, false},
 		"expired id_token": {oidctest.Login{Claims: with(with(email, "exp", time.Now().Add(-time.Hour).Unix()), "iat", time.Now().Add(-2*time.Hour).Unix())}, sign.ErrTokenExpired, false},
 		"not a jwt":        {oidctest.Login{Claims: email, Tamper: replaceWith("not.a-jwt")}, sign.ErrTokenUnverified, false},
+		"wrong at_hash":    {oidctest.Login{Claims: with(email, "at_hash", "AAAAAAAAAAAAAAAAAAAAAA")}, sign.ErrTokenUnverified, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			iss := issuer(t, c.login)
@@ -331,6 +359,9 @@ func TestInteractiveBrowserFlow(t *testing.T) {
 	if c.Issuer != iss.URL() || c.Email != "dev@example.com" {
 		t.Errorf("claims %+v", c)
 	}
+	if atHash(t, tok) == "" {
+		t.Error("the issuer's id_token has no at_hash: the at_hash check was not exercised")
+	}
 	if !strings.Contains(prompt.String(), authURL) {
 		t.Errorf("prompt %q does not show the URL", prompt.String())
 	}
@@ -403,6 +434,7 @@ func TestInteractiveBrowserErrors(t *testing.T) {
 		"no nonce":       {oidctest.Login{Claims: with(email, "nonce", "")}, sign.ErrTokenUnverified},
 		"wrong audience": {oidctest.Login{Claims: with(email, "aud", "other")}, sign.ErrTokenUnverified},
 		"no email, sub":  {oidctest.Login{Claims: map[string]any{"sub": ""}}, sign.ErrTokenMalformed},
+		"wrong at_hash":  {oidctest.Login{Claims: with(email, "at_hash", "AAAAAAAAAAAAAAAAAAAAAA")}, sign.ErrTokenUnverified},
 	} {
 		t.Run(name, func(t *testing.T) {
 			iss := issuer(t, c.login)

@@ -48,8 +48,10 @@ const (
 // polls are answered authorization_pending until the code expires.
 type Login struct {
 	// Claims of the identity the person signs in as (e.g. EmailClaims).
-	// The issuer adds "aud" (the client ID) and "nonce" (from the
-	// authorization request) unless Claims set them.
+	// The issuer adds "aud" (the client ID), "nonce" (from the
+	// authorization request) and "at_hash" (OpenID Connect Core 3.1.3.6,
+	// over the access token returned beside the id_token, as Dex does)
+	// unless Claims set them.
 	Claims map[string]any
 	// Deny: the person refuses. The authorization endpoint redirects with
 	// error=access_denied; the device token endpoint answers access_denied
@@ -263,7 +265,7 @@ func (i *Issuer) serveGrant(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, answer)
 		return
 	}
-	claims := make(map[string]any, len(g.login.Claims)+2)
+	claims := make(map[string]any, len(g.login.Claims)+3)
 	for k, v := range g.login.Claims {
 		claims[k] = v
 	}
@@ -271,6 +273,8 @@ func (i *Issuer) serveGrant(w http.ResponseWriter, r *http.Request) {
 	if g.nonce != "" {
 		setDefault(claims, "nonce", g.nonce)
 	}
+	accessToken := randomString()
+	setDefault(claims, "at_hash", accessTokenHash(accessToken))
 	tok, err := i.Mint(claims)
 	if err != nil {
 		oauthError(w, http.StatusInternalServerError, "server_error")
@@ -280,7 +284,7 @@ func (i *Issuer) serveGrant(w http.ResponseWriter, r *http.Request) {
 		tok = g.login.Tamper(tok)
 	}
 	writeJSON(w, http.StatusOK, TokenResponse{
-		IDToken: tok, AccessToken: randomString(), TokenType: "Bearer", ExpiresIn: int64(DefaultLifetime / time.Second),
+		IDToken: tok, AccessToken: accessToken, TokenType: "Bearer", ExpiresIn: int64(DefaultLifetime / time.Second),
 	})
 }
 
@@ -301,6 +305,14 @@ func (i *Issuer) addGrant(code string, g *grant) bool {
 	}
 	i.grants[code] = g
 	return true
+}
+
+// accessTokenHash is the "at_hash" of an RS256 id_token issued with
+// accessToken (OpenID Connect Core 3.1.3.6): the base64url left half of
+// its SHA-256.
+func accessTokenHash(accessToken string) string {
+	sum := sha256.Sum256([]byte(accessToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }
 
 func pkceMatches(challenge, verifier string) bool {

@@ -93,6 +93,10 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	if idt.Nonce != "n0" || idt.Subject != "dev@example.com" || m["access_token"] == "" {
 		t.Errorf("nonce=%q sub=%q access_token=%v", idt.Nonce, idt.Subject, m["access_token"])
 	}
+	// at_hash binds the id_token to the access token beside it (as Dex does).
+	if at, _ := m["access_token"].(string); idt.AccessTokenHash == "" || idt.VerifyAccessToken(at) != nil {
+		t.Errorf("at_hash %q does not match access_token %q", idt.AccessTokenHash, at)
+	}
 	// A code is good once.
 	if st, m := postForm(t, iss.TokenURL(), redeem); st != 400 || m["error"] != "invalid_grant" {
 		t.Fatalf("second redemption: %d %v", st, m)
@@ -172,8 +176,12 @@ func TestDeviceFlowScript(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("poll: %d %v", st, m)
 	}
-	if _, err := verifier(t, iss.URL(), nil).Verify(context.Background(), m["id_token"].(string)); err != nil {
+	idt, err := verifier(t, iss.URL(), nil).Verify(context.Background(), m["id_token"].(string))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if at, _ := m["access_token"].(string); idt.AccessTokenHash == "" || idt.VerifyAccessToken(at) != nil {
+		t.Errorf("at_hash %q does not match access_token %q", idt.AccessTokenHash, at)
 	}
 }
 
