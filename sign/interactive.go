@@ -12,9 +12,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/pkg/browser"
@@ -60,11 +63,20 @@ const (
 // is first; either stops the flow at once (no request or goroutine is left
 // behind, and the browser flow's redirect listener is closed).
 //
+// The endpoints the issuer's discovery document names (authorization,
+// token, device authorization, JWKS) and the device flow's
+// verification_uri must be https URLs (http only on a loopback host) of
+// printable ASCII without user info; anything else is refused before it
+// is shown, opened or sent the code. Text the issuer sends that reaches an
+// error (a response body, an error code) has its non-printable characters
+// escaped, so printing the error cannot emit terminal escape sequences.
+//
 // Errors: the person refused, *TokenError with Kind ErrTokenDenied; the
 // device code expired first, ErrTokenExpired; the id_token does not
 // verify, ErrTokenUnverified (or ErrTokenExpired, ErrTokenMalformed); the
-// issuer cannot be reached, answers an error or garbage, or the wait ends,
-// *ServiceError with Service ServiceOIDC and Step StepToken.
+// issuer cannot be reached, answers an error or garbage, names an endpoint
+// refused above (ErrBadResponse), or the wait ends, *ServiceError with
+// Service ServiceOIDC and Step StepToken.
 type InteractiveToken struct {
 	// Issuer is the OIDC issuer URL; PublicGoodOIDCIssuer when empty.
 	Issuer string
@@ -103,6 +115,11 @@ var (
 	errMaxWait       = errors.New("the person did not finish signing in within MaxWait")
 	errDeviceExpired = errors.New("the device code expired")
 )
+
+// errUnsafeEndpoint: an endpoint the issuer named (discovery, the device
+// verification_uri) is not an https URL (http only on a loopback host) of
+// printable ASCII. Reported in a *ServiceError of kind ErrBadResponse.
+var errUnsafeEndpoint = errors.New("not an https URL (http only on a loopback host) of printable ASCII without user info or fragment")
 
 // Token runs the flow and returns a verified id_token.
 func (it InteractiveToken) Token(ctx context.Context) (string, error) {
@@ -163,6 +180,11 @@ func (it InteractiveToken) start(ctx context.Context) (*flow, error) {
 	if clientID == "" {
 		clientID = DefaultClientID
 	}
+	if err := checkEndpoints(p); err != nil {
+		err = f.fail(ErrBadResponse, err)
+		f.cancel()
+		return nil, err
+	}
 	f.provider = p
 	f.cfg = oauth2.Config{
 		ClientID: clientID,
@@ -172,13 +194,71 @@ func (it InteractiveToken) start(ctx context.Context) (*flow, error) {
 	return f, nil
 }
 
+// checkEndpoints refuses a discovery document whose endpoints are not
+// endpointURLs: the authorization endpoint is shown to the person and
+// opened in a browser, the token and device endpoints receive the code and
+// the PKCE verifier, and the JWKS decides which id_tokens verify.
+func checkEndpoints(p *oidc.Provider) error {
+	var d struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := p.Claims(&d); err != nil {
+		return fmt.Errorf("discovery: %w", err)
+	}
+	ep := p.Endpoint()
+	for _, e := range []struct {
+		name, url string
+		optional  bool
+	}{
+		{"authorization_endpoint", ep.AuthURL, true}, // the device flow needs none
+		{"token_endpoint", ep.TokenURL, false},
+		{"device_authorization_endpoint", ep.DeviceAuthURL, true},
+		{"jwks_uri", d.JWKSURI, false},
+	} {
+		if (e.url != "" || !e.optional) && !endpointURL(e.url) {
+			return fmt.Errorf("discovery: %s %q: %w", e.name, e.url, errUnsafeEndpoint)
+		}
+	}
+	return nil
+}
+
 // fail reports err as a *ServiceError (kind nil: as the transport saw
 // it), or, when the flow's context has ended, as the reason it ended.
+// err's text, which may quote what the issuer sent, is cleaned.
 func (f *flow) fail(kind, err error) error {
 	if f.ctx.Err() != nil {
 		return f.ended()
 	}
-	return f.tr.failKind(kind, err)
+	return f.tr.failKind(kind, cleanError{err})
+}
+
+// cleanError shows an error whose text may carry what a server sent
+// (response bodies, error_description) with every character that is not
+// printable escaped, so a terminal printing it cannot be fed escape
+// sequences; it is truncated like other causes. It unwraps to the error.
+type cleanError struct{ err error }
+
+func (e cleanError) Error() string { return truncate(clean(e.err.Error())) }
+func (e cleanError) Unwrap() error { return e.err }
+
+// clean escapes, Go style, the runes of s that are not printable
+// (control characters, bidirectional overrides, invalid UTF-8).
+func clean(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unicode.IsPrint(r):
+			b.WriteString(s[i : i+n])
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // ended reports why the flow's context ended.
@@ -215,7 +295,7 @@ func (f *flow) verify(raw, nonce, accessToken string) (string, error) {
 	case err != nil && f.ctx.Err() != nil:
 		return "", f.ended()
 	case err != nil:
-		return "", &TokenError{Kind: ErrTokenUnverified, Reason: "the issuer's id_token does not verify", Err: err}
+		return "", &TokenError{Kind: ErrTokenUnverified, Reason: "the issuer's id_token does not verify", Err: cleanError{err}}
 	case nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1:
 		return "", &TokenError{Kind: ErrTokenUnverified, Reason: "the id_token's nonce is not the one sent"}
 	case idt.AccessTokenHash != "" && idt.VerifyAccessToken(accessToken) != nil:
@@ -249,11 +329,11 @@ func (f *flow) device() (string, error) {
 	if err != nil {
 		return "", f.fail(retrieveKind(err), fmt.Errorf("device authorization: %w", err))
 	}
-	if da.DeviceCode == "" || !printable(da.UserCode) || !webURL(da.VerificationURI) {
-		return "", f.fail(ErrBadResponse, errors.New("device authorization response lacks a device_code, a printable user_code or an http(s) verification_uri"))
+	if da.DeviceCode == "" || !printable(da.UserCode) || !endpointURL(da.VerificationURI) {
+		return "", f.fail(ErrBadResponse, fmt.Errorf("device authorization response lacks a device_code, a printable user_code or a verification_uri: %w", errUnsafeEndpoint))
 	}
 	fmt.Fprintf(f.prompt, "To sign in, open %s in a browser and enter the code %s\n", da.VerificationURI, da.UserCode)
-	if webURL(da.VerificationURIComplete) {
+	if endpointURL(da.VerificationURIComplete) {
 		fmt.Fprintf(f.prompt, "(or open %s)\n", da.VerificationURIComplete)
 	}
 
@@ -413,7 +493,7 @@ func (f *flow) browser() (string, error) {
 		open = browser.OpenURL
 	}
 	if err := open(authURL); err != nil {
-		fmt.Fprintf(f.prompt, "Could not open a browser (%v); open the URL above.\n", err)
+		fmt.Fprintf(f.prompt, "Could not open a browser (%s); open the URL above.\n", clean(err.Error()))
 	}
 
 	var cb callback
@@ -472,27 +552,46 @@ func loopbackHost(h string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// printable reports whether s can be shown on a terminal as is: no
-// control characters (a hostile server could otherwise send escape
-// sequences) and not too long.
+// printable reports whether s can be shown on a terminal as is: valid
+// UTF-8 of printable characters only (a hostile server could otherwise
+// send escape sequences or bidirectional overrides) and not too long.
 func printable(s string) bool {
 	if s == "" || len(s) > maxPromptField {
 		return false
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\uFFFD' {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
 			return false
 		}
 	}
 	return true
 }
 
-func webURL(s string) bool {
-	if !printable(s) {
+// endpointURL reports whether s may be used as an issuer's endpoint and
+// shown to the person: printable ASCII without spaces (no control
+// characters, no look-alike Unicode), at most maxPromptField bytes, an
+// absolute https URL, or http on a loopback host (a local issuer), with a
+// host and neither user info nor a fragment.
+func endpointURL(s string) bool {
+	if s == "" || len(s) > maxPromptField {
 		return false
 	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
 	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+	if err != nil || u.Host == "" || u.Opaque != "" || u.User != nil || u.Fragment != "" || strings.Contains(s, "#") {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		return loopbackHost(u.Hostname())
+	}
+	return false
 }
 
 // randomToken returns 256 random bits, base64url (state and nonce).

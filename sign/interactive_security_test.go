@@ -1,0 +1,237 @@
+package sign_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+
+	"golang.org/x/oauth2"
+
+	"github.com/chainproof/chainproof/internal/oidctest"
+	"github.com/chainproof/chainproof/sign"
+)
+
+// hostileIssuer serves an oidctest issuer whose answers a test replaces:
+// discovery, if set, edits the discovery document; override, if set and
+// it returns true, has answered the request itself (path is below the
+// issuer URL).
+func hostileIssuer(t *testing.T, login oidctest.Login, discovery func(*oidctest.Discovery), override func(w http.ResponseWriter, r *http.Request, path string) bool) *oidctest.Issuer {
+	t.Helper()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	iss, err := oidctest.New(srv.URL+"/oidc", oidctest.Options{Key: rsaKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss.SetLogin(login)
+	mux.HandleFunc("/oidc/", func(w http.ResponseWriter, r *http.Request) {
+		path := strings.TrimPrefix(r.URL.Path, "/oidc")
+		if override != nil && override(w, r, path) {
+			return
+		}
+		if path != oidctest.DiscoveryPath || discovery == nil {
+			iss.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		iss.ServeHTTP(rec, r)
+		var d oidctest.Discovery
+		if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+			t.Errorf("discovery: %v", err)
+		}
+		discovery(&d)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(d)
+	})
+	return iss
+}
+
+// loopbackOnly refuses requests to hosts other than 127.0.0.1, so a
+// test of a flow that should not follow an issuer's non-loopback endpoint
+// never reaches the network even if it does.
+var loopbackOnly = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+	if r.URL.Hostname() != "127.0.0.1" {
+		return nil, fmt.Errorf("test: request to %s refused", r.URL.Host)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+})}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// terminalSafe reports whether s has only printable characters (so a
+// CLI printing an error cannot be fed terminal escape sequences).
+func terminalSafe(s string) bool {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+const escapes = "\x1b]0;owned\x07\x1b[2J\u202e\r\n"
+
+func TestInteractiveUnsafeEndpoints(t *testing.T) {
+	email := oidctest.EmailClaims("dev@example.com")
+	for name, c := range map[string]struct {
+		edit   func(d *oidctest.Discovery)
+		device bool
+	}{
+		"file authorization endpoint with escapes": {edit: func(d *oidctest.Discovery) { d.AuthorizationEndpoint = "file:///etc/passwd" + escapes }},
+		"authorization endpoint with escapes":      {edit: func(d *oidctest.Discovery) { d.AuthorizationEndpoint += "?x=" + escapes }},
+		"javascript authorization endpoint":        {edit: func(d *oidctest.Discovery) { d.AuthorizationEndpoint = "javascript:alert(1)" }},
+		"plain http authorization endpoint":        {edit: func(d *oidctest.Discovery) { d.AuthorizationEndpoint = "http://example.com/authorize" }},
+		"user info in authorization endpoint": {edit: func(d *oidctest.Discovery) {
+			d.AuthorizationEndpoint = "https://accounts.example.com@evil.example/authorize"
+		}},
+		"look-alike authorization endpoint": {edit: func(d *oidctest.Discovery) { d.AuthorizationEndpoint = "https://\u0430ccounts.example/authorize" }},
+		"relative authorization endpoint":   {edit: func(d *oidctest.Discovery) { d.AuthorizationEndpoint = "/authorize" }},
+		"plain http token endpoint":         {edit: func(d *oidctest.Discovery) { d.TokenEndpoint = "http://192.0.2.1/token" }},
+		"plain http token endpoint, device": {edit: func(d *oidctest.Discovery) { d.TokenEndpoint = "http://192.0.2.1/token" }, device: true},
+		"no token endpoint":                 {edit: func(d *oidctest.Discovery) { d.TokenEndpoint = "" }},
+		"file device endpoint, device":      {edit: func(d *oidctest.Discovery) { d.DeviceAuthorizationEndpoint = "file:///dev/tty" }, device: true},
+		"device endpoint with escapes":      {edit: func(d *oidctest.Discovery) { d.DeviceAuthorizationEndpoint += escapes }},
+		"plain http jwks, device":           {edit: func(d *oidctest.Discovery) { d.JWKSURI = "http://example.com/jwks" }, device: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			iss := hostileIssuer(t, oidctest.Login{Claims: email}, c.edit, nil)
+			var prompt bytes.Buffer
+			opened := false
+			// MaxWait: without the check, the flow would wait for a person.
+			it := sign.InteractiveToken{Issuer: iss.URL(), Device: c.device, Prompt: &prompt, MaxWait: 2 * time.Second, Client: loopbackOnly,
+				OpenURL: func(string) error { opened = true; return nil }}
+			sign.SetInteractiveWait(&it, (&noWait{}).wait)
+			tok, err := it.Token(context.Background())
+			var se *sign.ServiceError
+			if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || se.Step != sign.StepToken ||
+				!errors.Is(err, sign.ErrBadResponse) || !errors.Is(err, sign.ErrUnsafeEndpoint) {
+				t.Fatalf("got %q, %v; want an oidc *ServiceError of kind ErrBadResponse for an unsafe endpoint", tok, err)
+			}
+			if opened || prompt.Len() != 0 {
+				t.Errorf("opened a browser: %v; prompt %q; want nothing shown", opened, prompt.String())
+			}
+			if !terminalSafe(err.Error()) {
+				t.Errorf("error text carries control characters: %q", err.Error())
+			}
+		})
+	}
+}
+
+func TestInteractiveUnsafeVerificationURI(t *testing.T) {
+	// The device authorization response names a verification_uri that is
+	// not https: refused, nothing shown (as for the user_code's escapes).
+	iss := hostileIssuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")}, nil,
+		func(w http.ResponseWriter, r *http.Request, path string) bool {
+			if path != oidctest.DevicePath {
+				return false
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(oidctest.DeviceResponse{DeviceCode: "dc", UserCode: "WDJB-MJHT", VerificationURI: "http://phish.example/device", ExpiresIn: 60})
+			return true
+		})
+	var prompt bytes.Buffer
+	_, err := deviceToken(iss, &prompt, &noWait{}).Token(context.Background())
+	if !errors.Is(err, sign.ErrBadResponse) || !errors.Is(err, sign.ErrUnsafeEndpoint) || prompt.Len() != 0 {
+		t.Fatalf("got %v, prompt %q; want ErrBadResponse for an unsafe endpoint and nothing shown", err, prompt.String())
+	}
+}
+
+// TestInteractiveServerTextCleaned: text the issuer sends that ends up in
+// an error (a response body, an error_description) cannot carry terminal
+// escapes; the typed cause is still there for errors.As.
+func TestInteractiveServerTextCleaned(t *testing.T) {
+	email := oidctest.EmailClaims("dev@example.com")
+	answer := func(at, contentType string, status int, body string) func(http.ResponseWriter, *http.Request, string) bool {
+		return func(w http.ResponseWriter, r *http.Request, path string) bool {
+			if path != at {
+				return false
+			}
+			w.Header().Set("Content-Type", contentType)
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(body))
+			return true
+		}
+	}
+	for name, c := range map[string]struct {
+		device   bool
+		override func(http.ResponseWriter, *http.Request, string) bool
+		check    func(t *testing.T, err error)
+	}{
+		"discovery error body": {
+			override: answer(oidctest.DiscoveryPath, "text/plain", http.StatusNotFound, "not here"+escapes),
+			check:    wantService(sign.ErrRejected),
+		},
+		"code exchange error body": {
+			override: answer(oidctest.TokenPath, "text/plain", http.StatusBadRequest, "no"+escapes),
+			check: func(t *testing.T, err error) {
+				wantService(sign.ErrRejected)(t, err)
+				var re *oauth2.RetrieveError
+				if !errors.As(err, &re) {
+					t.Errorf("got %v, want it to wrap the *oauth2.RetrieveError", err)
+				}
+			},
+		},
+		"code exchange error_description": {
+			override: answer(oidctest.TokenPath, "application/json", http.StatusBadRequest, `{"error":"invalid_grant","error_description":"\u001b]0;owned\u0007"}`),
+			check:    wantService(sign.ErrRejected),
+		},
+		"device authorization error body": {
+			device:   true,
+			override: answer(oidctest.DevicePath, "text/plain", http.StatusBadRequest, "no"+escapes),
+			check:    wantService(sign.ErrRejected),
+		},
+		"device poll error code": {
+			device:   true,
+			override: answer(oidctest.TokenPath, "application/json", http.StatusBadRequest, `{"error":"\u001b]0;owned\u0007"}`),
+			check:    wantService(sign.ErrRejected),
+		},
+		"jwks garbage": {
+			device:   true,
+			override: answer(oidctest.JWKSPath, "application/json", http.StatusOK, "{"+escapes),
+			check: func(t *testing.T, err error) {
+				var te *sign.TokenError
+				if !errors.As(err, &te) || te.Kind != sign.ErrTokenUnverified {
+					t.Errorf("got %v, want a *TokenError of kind ErrTokenUnverified", err)
+				}
+			},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			iss := hostileIssuer(t, oidctest.Login{Claims: email}, nil, c.override)
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			it := sign.InteractiveToken{Issuer: iss.URL(), Device: c.device, OpenURL: browserUser(t, &wg)}
+			sign.SetInteractiveWait(&it, (&noWait{}).wait)
+			_, err := it.Token(context.Background())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			c.check(t, err)
+			if !terminalSafe(err.Error()) {
+				t.Errorf("error text carries control characters: %q", err.Error())
+			}
+		})
+	}
+}
+
+func wantService(kind error) func(t *testing.T, err error) {
+	return func(t *testing.T, err error) {
+		t.Helper()
+		var se *sign.ServiceError
+		if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || !errors.Is(err, kind) {
+			t.Errorf("got %v, want an oidc *ServiceError of kind %v", err, kind)
+		}
+	}
+}
