@@ -45,6 +45,10 @@ const (
 	// maxTokenResponseSize bounds a token endpoint's answer (id_token,
 	// access token and metadata).
 	maxTokenResponseSize = 1 << 20
+	// maxIssuerResponseSize bounds every response body the issuer sends
+	// the interactive flows (discovery document, JWKS, token and device
+	// answers); a longer one is refused with ErrBadResponse.
+	maxIssuerResponseSize = 1 << 20
 	// maxPromptField bounds the user code and URL shown to the person.
 	maxPromptField = 2048
 	// callbackPath is the redirect listener's path when RedirectURL has none.
@@ -70,6 +74,9 @@ const (
 // is shown, opened or sent the code. Text the issuer sends that reaches an
 // error (a response body, an error code) has its non-printable characters
 // escaped, so printing the error cannot emit terminal escape sequences.
+// Every answer of the issuer (discovery, JWKS, token, device) is read up
+// to 1 MiB; a longer one is refused (ErrBadResponse, wrapping an
+// *http.MaxBytesError).
 //
 // Errors: the person refused, *TokenError with Kind ErrTokenDenied; the
 // device code expired first, ErrTokenExpired; the id_token does not
@@ -141,7 +148,8 @@ type flow struct {
 	ctx      context.Context // bounded by MaxWait; carries the HTTP client for oauth2/go-oidc
 	cancel   context.CancelFunc
 	tr       *serviceTransport
-	client   *http.Client // the caller's client over tr
+	limit    *limitTransport // over tr
+	client   *http.Client    // the caller's client over limit
 	prompt   io.Writer
 	provider *oidc.Provider
 	cfg      oauth2.Config
@@ -165,8 +173,9 @@ func (it InteractiveToken) start(ctx context.Context) (*flow, error) {
 	}
 	f.ctx, f.cancel = context.WithTimeoutCause(ctx, wait, errMaxWait)
 	f.tr = newServiceTransport(f.ctx, client.Transport, ServiceOIDC, StepToken, f.issuer, policy{})
+	f.limit = &limitTransport{base: f.tr, max: maxIssuerResponseSize}
 	c := *client
-	c.Transport = f.tr
+	c.Transport = f.limit
 	f.client = &c
 	f.ctx = oidc.ClientContext(f.ctx, f.client)
 
@@ -229,7 +238,88 @@ func (f *flow) fail(kind, err error) error {
 	if f.ctx.Err() != nil {
 		return f.ended()
 	}
+	if tooLarge := f.limit.exceeded(); tooLarge != nil && !errors.Is(err, tooLarge) {
+		// The libraries reading the body may have kept only its text.
+		kind, err = ErrBadResponse, fmt.Errorf("%w: %w", tooLarge, err)
+	}
 	return f.tr.failKind(kind, cleanError{err})
+}
+
+// limitTransport refuses response bodies longer than max (go-oidc reads
+// the discovery document and the JWKS whole, with no bound): a body that
+// declares or turns out to be longer ends in a *tooLargeError, which
+// exceeded reports afterwards.
+type limitTransport struct {
+	base http.RoundTripper
+	max  int64
+
+	mu  sync.Mutex
+	err *tooLargeError
+}
+
+// tooLargeError reports a response body longer than the flow accepts. It
+// unwraps to *http.MaxBytesError, whose Limit is the bound.
+type tooLargeError struct{ mbe *http.MaxBytesError }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("the issuer's response is longer than %d bytes", e.mbe.Limit)
+}
+func (e *tooLargeError) Unwrap() error { return e.mbe }
+
+func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.ContentLength > t.max {
+		resp.Body.Close()
+		return nil, t.exceed()
+	}
+	resp.Body = &limitBody{ReadCloser: resp.Body, left: t.max, t: t}
+	return resp, nil
+}
+
+func (t *limitTransport) exceed() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err == nil {
+		t.err = &tooLargeError{&http.MaxBytesError{Limit: t.max}}
+	}
+	return t.err
+}
+
+// exceeded returns the error of the first body that was too long, if any.
+func (t *limitTransport) exceeded() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err == nil {
+		return nil
+	}
+	return t.err
+}
+
+// limitBody reads at most left more bytes, then fails if there are more.
+type limitBody struct {
+	io.ReadCloser
+	left int64
+	t    *limitTransport
+}
+
+func (b *limitBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly max bytes from a longer one.
+		var one [1]byte
+		if n, err := b.ReadCloser.Read(one[:]); n == 0 {
+			return 0, err
+		}
+		return 0, b.t.exceed()
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // cleanError shows an error whose text may carry what a server sent
@@ -294,6 +384,8 @@ func (f *flow) verify(raw, nonce, accessToken string) (string, error) {
 		return "", &TokenError{Kind: ErrTokenExpired, Reason: "the issuer's id_token expired at " + expired.Expiry.UTC().Format(time.RFC3339)}
 	case err != nil && f.ctx.Err() != nil:
 		return "", f.ended()
+	case err != nil && f.limit.exceeded() != nil: // the JWKS
+		return "", f.fail(ErrBadResponse, err)
 	case err != nil:
 		return "", &TokenError{Kind: ErrTokenUnverified, Reason: "the issuer's id_token does not verify", Err: cleanError{err}}
 	case nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1:

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -233,5 +235,69 @@ func wantService(kind error) func(t *testing.T, err error) {
 		if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || !errors.Is(err, kind) {
 			t.Errorf("got %v, want an oidc *ServiceError of kind %v", err, kind)
 		}
+	}
+}
+
+// TestInteractiveResponseSizeBounded: an issuer answering a huge
+// discovery document or JWKS is refused after a bounded read, instead of
+// having it all read into memory (go-oidc uses io.ReadAll).
+func TestInteractiveResponseSizeBounded(t *testing.T) {
+	const huge = 64 << 20
+	chunk := bytes.Repeat([]byte(" "), 32<<10)
+	send := func(at string, declare bool) func(http.ResponseWriter, *http.Request, string) bool {
+		return func(w http.ResponseWriter, r *http.Request, path string) bool {
+			if path != at {
+				return false
+			}
+			w.Header().Set("Content-Type", "application/json")
+			if declare {
+				w.Header().Set("Content-Length", strconv.Itoa(huge))
+			}
+			for sent := 0; sent < huge; sent += len(chunk) {
+				if _, err := w.Write(chunk); err != nil {
+					return true // the client hung up
+				}
+			}
+			return true
+		}
+	}
+	for name, c := range map[string]struct {
+		device   bool
+		override func(http.ResponseWriter, *http.Request, string) bool
+		// oauth2Bound: x/oauth2 reads this answer through its own 1 MiB
+		// io.LimitReader and reports only the truncated JSON.
+		oauth2Bound bool
+	}{
+		"discovery":                   {override: send(oidctest.DiscoveryPath, false)},
+		"discovery, declared length":  {override: send(oidctest.DiscoveryPath, true)},
+		"jwks":                        {device: true, override: send(oidctest.JWKSPath, false)},
+		"device authorization answer": {device: true, override: send(oidctest.DevicePath, false), oauth2Bound: true},
+		"device token answer":         {device: true, override: send(oidctest.TokenPath, false)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			iss := hostileIssuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")}, nil, c.override)
+			it := sign.InteractiveToken{Issuer: iss.URL(), Device: c.device}
+			sign.SetInteractiveWait(&it, (&noWait{}).wait)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := it.Token(context.Background())
+			runtime.ReadMemStats(&after)
+			// Reading the bounded prefix costs a few MiB (io.ReadAll doubles
+			// its buffer); reading the whole body would cost over 64 MiB.
+			alloc := after.TotalAlloc - before.TotalAlloc
+			t.Logf("allocated %d KiB", alloc>>10)
+			if alloc > 16<<20 {
+				t.Errorf("the flow allocated %d MiB for a %d MiB answer; want the read bounded", alloc>>20, huge>>20)
+			}
+			var se *sign.ServiceError
+			var mbe *http.MaxBytesError
+			if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || !errors.Is(err, sign.ErrBadResponse) || (!errors.As(err, &mbe) && !c.oauth2Bound) {
+				t.Fatalf("got %v, want an oidc *ServiceError of kind ErrBadResponse wrapping *http.MaxBytesError", err)
+			}
+			if mbe != nil && mbe.Limit > 1<<20 {
+				t.Errorf("limit %d bytes, want at most 1 MiB", mbe.Limit)
+			}
+		})
 	}
 }
