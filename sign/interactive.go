@@ -90,8 +90,10 @@ type InteractiveToken struct {
 	// ClientID defaults to DefaultClientID ("sigstore").
 	ClientID string
 	// RedirectURL for the browser flow: an http URL on a loopback host
-	// (localhost, 127.0.0.1, ::1) where Token listens for the redirect.
-	// Empty: http://localhost:PORT/auth/callback on a free port.
+	// (localhost, 127.0.0.1, ::1) with a port, where Token listens for the
+	// redirect. Port 0 picks a free port, which the redirect the issuer is
+	// sent names. Empty: http://127.0.0.1:PORT/auth/callback on a free
+	// port (an IP literal, as RFC 8252 8.3 recommends over "localhost").
 	RedirectURL string
 	// Device selects the device flow (no browser on this machine).
 	Device bool
@@ -615,12 +617,7 @@ func (f *flow) browser() (string, error) {
 // listenRedirect listens where the issuer will redirect the browser.
 func listenRedirect(redirectURL string) (net.Listener, *url.URL, error) {
 	if redirectURL == "" {
-		ln, err := net.Listen("tcp", "localhost:0")
-		if err != nil {
-			return nil, nil, &Error{Step: "options", Kind: ErrInvalidOptions, Err: fmt.Errorf("cannot listen for the sign-in redirect: %w", err)}
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		return ln, &url.URL{Scheme: "http", Host: fmt.Sprintf("localhost:%d", port), Path: callbackPath}, nil
+		redirectURL = "http://127.0.0.1:0" + callbackPath
 	}
 	u, err := url.Parse(redirectURL)
 	if err != nil || u.Scheme != "http" || u.Port() == "" || u.RawQuery != "" || u.Fragment != "" || !loopbackHost(u.Hostname()) {
@@ -632,6 +629,10 @@ func listenRedirect(redirectURL string) (net.Listener, *url.URL, error) {
 	ln, err := net.Listen("tcp", u.Host)
 	if err != nil {
 		return nil, nil, &Error{Step: "options", Kind: ErrInvalidOptions, Err: fmt.Errorf("cannot listen for the sign-in redirect: %w", err)}
+	}
+	if port, err := strconv.Atoi(u.Port()); err == nil && port == 0 {
+		// The issuer must send the browser where the listener is.
+		u.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 	return ln, u, nil
 }

@@ -15,7 +15,7 @@ import (
 
 func ExampleInteractiveToken() {
 	// At a terminal: opens the system browser at the public-good issuer
-	// and listens on localhost for the redirect; the URL is also written
+	// and listens on 127.0.0.1 for the redirect; the URL is also written
 	// to Prompt. Not run here.
 	src := sign.InteractiveToken{Prompt: os.Stderr}
 	_ = sign.Options{Token: src, Services: sign.PublicGood()}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -385,7 +386,8 @@ func TestInteractiveBrowserFlow(t *testing.T) {
 			t.Errorf("%s = %q, want %d characters", k, q.Get(k), n)
 		}
 	}
-	if r := redirectOf(t, authURL); r.Scheme != "http" || r.Hostname() != "localhost" || r.Port() == "" || r.Path != "/auth/callback" {
+	// The default redirect listens on the IP literal (RFC 8252 8.3).
+	if r := redirectOf(t, authURL); r.Scheme != "http" || r.Hostname() != "127.0.0.1" || r.Port() == "" || r.Port() == "0" || r.Path != "/auth/callback" {
 		t.Errorf("redirect_uri = %s", r)
 	}
 	if u.Scheme+"://"+u.Host+u.Path != iss.URL()+oidctest.AuthorizePath {
@@ -493,6 +495,43 @@ func TestInteractiveRedirectURL(t *testing.T) {
 	}
 	if got != "http://127.0.0.1:"+ln+"/cb" {
 		t.Errorf("redirect_uri = %s", got)
+	}
+}
+
+func TestInteractiveRedirectURLPortZero(t *testing.T) {
+	// Port 0: Token listens on a free port and sends the issuer that port,
+	// so the browser's redirect reaches it.
+	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
+	for _, c := range []struct{ redirect, host, path string }{
+		{"http://127.0.0.1:0/cb", "127.0.0.1", "/cb"},
+		{"http://[::1]:0", "::1", "/auth/callback"},
+		{"http://localhost:0/cb", "localhost", "/cb"},
+	} {
+		t.Run(c.redirect, func(t *testing.T) {
+			if c.host == "::1" {
+				if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+					t.Skip("no IPv6 loopback")
+				} else {
+					ln.Close()
+				}
+			}
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			user := browserUser(t, &wg)
+			got := make(chan *url.URL, 1)
+			// MaxWait: a redirect to port 0 would never arrive.
+			it := sign.InteractiveToken{Issuer: iss.URL(), RedirectURL: c.redirect, MaxWait: 20 * time.Second, OpenURL: func(u string) error {
+				got <- redirectOf(t, u)
+				return user(u)
+			}}
+			if _, err := it.Token(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			r := <-got
+			if r.Hostname() != c.host || r.Port() == "" || r.Port() == "0" || r.Path != c.path {
+				t.Errorf("redirect_uri = %s, want %s with the port listened on", r, c.redirect)
+			}
+		})
 	}
 }
 
