@@ -64,8 +64,9 @@ const (
 // before it is returned. The zero value signs in at PublicGoodOIDCIssuer.
 //
 // Token waits for the person until ctx ends or MaxWait passes, whichever
-// is first; either stops the flow at once (no request or goroutine is left
-// behind, and the browser flow's redirect listener is closed).
+// is first; either stops the flow at once (no request or goroutine of its
+// own is left behind, and the browser flow's redirect listener is closed),
+// even while OpenURL has not returned.
 //
 // The endpoints the issuer's discovery document names (authorization,
 // token, device authorization, JWKS) and the device flow's
@@ -102,8 +103,11 @@ type InteractiveToken struct {
 	Prompt io.Writer
 	// OpenURL opens the authorization URL in the browser flow. Nil uses
 	// the system browser (github.com/pkg/browser, whose helper command may
-	// write to the process's stdout and stderr). If it fails, the flow
-	// goes on: the person can open the URL written to Prompt.
+	// write to the process's stdout and stderr). It runs on a goroutine of
+	// its own while Token waits for the redirect; if it fails (or panics),
+	// the flow goes on: the person can open the URL written to Prompt. If
+	// it blocks, ctx and MaxWait still end the flow, and an OpenURL that
+	// never returns is the one goroutine Token leaves behind.
 	OpenURL func(url string) error
 	// Client makes the requests to the issuer; http.DefaultClient when
 	// nil. Transient failures (connection errors, 5xx) are retried as in
@@ -586,15 +590,25 @@ func (f *flow) browser() (string, error) {
 	if open == nil {
 		open = browser.OpenURL
 	}
-	if err := open(authURL); err != nil {
-		fmt.Fprintf(f.prompt, "Could not open a browser (%s); open the URL above.\n", clean(err.Error()))
-	}
+	// The opener runs on its own: one that blocks (a browser helper that
+	// never exits) must not hold the flow past ctx or MaxWait, nor keep
+	// the person's redirect from being taken.
+	opened := make(chan error, 1)
+	go func() { opened <- openURL(open, authURL) }()
 
 	var cb callback
-	select {
-	case <-f.ctx.Done():
-		return "", f.ended()
-	case cb = <-got:
+	for waiting := true; waiting; {
+		select {
+		case <-f.ctx.Done():
+			return "", f.ended()
+		case err := <-opened:
+			opened = nil
+			if err != nil {
+				fmt.Fprintf(f.prompt, "Could not open a browser (%s); open the URL above.\n", clean(err.Error()))
+			}
+		case cb = <-got:
+			waiting = false
+		}
 	}
 	switch cb.errCode {
 	case "":
@@ -612,6 +626,17 @@ func (f *flow) browser() (string, error) {
 		return "", f.fail(ErrBadResponse, errors.New("token endpoint answered without an id_token"))
 	}
 	return f.verify(raw, nonce, tok.AccessToken)
+}
+
+// openURL calls open, reporting a panic as an error: it runs on a
+// goroutine of its own, where a panic could not reach Token's caller.
+func openURL(open func(string) error, u string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("OpenURL panicked: %v", r)
+		}
+	}()
+	return open(u)
 }
 
 // listenRedirect listens where the issuer will redirect the browser.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -110,10 +111,10 @@ func TestInteractiveUnsafeEndpoints(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			iss := hostileIssuer(t, oidctest.Login{Claims: email}, c.edit, nil)
 			var prompt bytes.Buffer
-			opened := false
+			var opened atomic.Bool
 			// MaxWait: without the check, the flow would wait for a person.
 			it := sign.InteractiveToken{Issuer: iss.URL(), Device: c.device, Prompt: &prompt, MaxWait: 2 * time.Second, Client: loopbackOnly,
-				OpenURL: func(string) error { opened = true; return nil }}
+				OpenURL: func(string) error { opened.Store(true); return nil }}
 			sign.SetInteractiveWait(&it, (&noWait{}).wait)
 			tok, err := it.Token(context.Background())
 			var se *sign.ServiceError
@@ -121,8 +122,8 @@ func TestInteractiveUnsafeEndpoints(t *testing.T) {
 				!errors.Is(err, sign.ErrBadResponse) || !errors.Is(err, sign.ErrUnsafeEndpoint) {
 				t.Fatalf("got %q, %v; want an oidc *ServiceError of kind ErrBadResponse for an unsafe endpoint", tok, err)
 			}
-			if opened || prompt.Len() != 0 {
-				t.Errorf("opened a browser: %v; prompt %q; want nothing shown", opened, prompt.String())
+			if opened.Load() || prompt.Len() != 0 {
+				t.Errorf("opened a browser: %v; prompt %q; want nothing shown", opened.Load(), prompt.String())
 			}
 			if !terminalSafe(err.Error()) {
 				t.Errorf("error text carries control characters: %q", err.Error())

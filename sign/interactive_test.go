@@ -342,17 +342,18 @@ func TestInteractiveBrowserFlow(t *testing.T) {
 	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	var authURL string
+	urls := make(chan string, 1)
 	user := browserUser(t, &wg)
 	prompt := newSyncBuffer()
 	it := sign.InteractiveToken{Issuer: iss.URL(), Prompt: prompt, OpenURL: func(u string) error {
-		authURL = u
+		urls <- u
 		return user(u)
 	}}
 	tok, err := it.Token(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	authURL := <-urls
 	c, err := sign.ParseToken(tok, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -485,15 +486,15 @@ func TestInteractiveRedirectURL(t *testing.T) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	user := browserUser(t, &wg)
-	var got string
+	urls := make(chan string, 1)
 	it := sign.InteractiveToken{Issuer: iss.URL(), RedirectURL: "http://127.0.0.1:" + ln + "/cb", OpenURL: func(u string) error {
-		got = redirectOf(t, u).String()
+		urls <- u
 		return user(u)
 	}}
 	if _, err := it.Token(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got != "http://127.0.0.1:"+ln+"/cb" {
+	if got := redirectOf(t, <-urls).String(); got != "http://127.0.0.1:"+ln+"/cb" {
 		t.Errorf("redirect_uri = %s", got)
 	}
 }
@@ -566,3 +567,113 @@ func rsaKey(t *testing.T) *rsa.PrivateKey { keys(t); return issuerKey }
 
 // otherKey is an impostor's key.
 func otherKey(t *testing.T) *rsa.PrivateKey { keys(t); return forgerKey }
+
+// blockingOpener is an OpenURL that never returns until the test ends (a
+// browser helper that hangs), recording the URL it was given.
+func blockingOpener(t *testing.T) (open func(string) error, urls <-chan string) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	ch := make(chan string, 1)
+	return func(u string) error {
+		ch <- u
+		<-release
+		return nil
+	}, ch
+}
+
+// tokenWithin runs it.Token and fails the test if it has not returned in
+// a minute (a watchdog for a flow that would hang, not a timing check).
+func tokenWithin(t *testing.T, ctx context.Context, it sign.InteractiveToken) (string, error) {
+	t.Helper()
+	type result struct {
+		tok string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		tok, err := it.Token(ctx)
+		done <- result{tok, err}
+	}()
+	select {
+	case r := <-done:
+		return r.tok, r.err
+	case <-time.After(time.Minute):
+		t.Fatal("Token did not return while OpenURL blocks")
+		return "", nil
+	}
+}
+
+func TestInteractiveOpenURLBlocks(t *testing.T) {
+	t.Run("MaxWait", func(t *testing.T) {
+		iss := issuer(t, oidctest.Login{})
+		open, urls := blockingOpener(t)
+		it := sign.InteractiveToken{Issuer: iss.URL(), MaxWait: 50 * time.Millisecond, OpenURL: open}
+		_, err := tokenWithin(t, context.Background(), it)
+		if !errors.Is(err, sign.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v, want ErrTimeout", err)
+		}
+		// The redirect listener is gone although OpenURL has not returned.
+		if resp, err := http.Get(redirectOf(t, <-urls).String()); err == nil {
+			resp.Body.Close()
+			t.Errorf("redirect listener still answers after Token returned: %s", resp.Status)
+		}
+	})
+	t.Run("ctx", func(t *testing.T) {
+		iss := issuer(t, oidctest.Login{})
+		open, _ := blockingOpener(t)
+		prompt := newSyncBuffer()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			<-prompt.ch
+			cancel()
+		}()
+		_, err := tokenWithin(t, ctx, sign.InteractiveToken{Issuer: iss.URL(), Prompt: prompt, OpenURL: open})
+		var se *sign.ServiceError
+		if !errors.Is(err, context.Canceled) || !errors.As(err, &se) || se.Service != sign.ServiceOIDC {
+			t.Fatalf("got %v, want an oidc *ServiceError wrapping context.Canceled", err)
+		}
+	})
+	t.Run("the person opens the URL", func(t *testing.T) {
+		// The browser helper hangs; the person copies the URL from Prompt
+		// and signs in, and Token takes the redirect.
+		iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
+		open, urls := blockingOpener(t)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		user := browserUser(t, &wg)
+		go func() { _ = user(<-urls) }()
+		tok, err := tokenWithin(t, context.Background(), sign.InteractiveToken{Issuer: iss.URL(), OpenURL: open})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sign.ParseToken(tok, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestInteractiveOpenURLPanics(t *testing.T) {
+	// OpenURL runs on its own goroutine: a panic there is reported as a
+	// failure to open (the person uses the URL in Prompt), not a crash.
+	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
+	prompt := newSyncBuffer()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	user := browserUser(t, &wg)
+	urls := make(chan string, 1)
+	it := sign.InteractiveToken{Issuer: iss.URL(), Prompt: prompt, OpenURL: func(u string) error {
+		urls <- u
+		panic("no display")
+	}}
+	go func() {
+		u := <-urls
+		for !strings.Contains(prompt.String(), "Could not open a browser") {
+			time.Sleep(time.Millisecond)
+		}
+		_ = user(u)
+	}()
+	if _, err := tokenWithin(t, context.Background(), it); err != nil {
+		t.Fatal(err)
+	}
+}
