@@ -13,5 +13,6 @@ go build -o "$sbom_out/sbom" ./examples/sbom
     "$sbom_out/sbom" -format "$f" -o "$sbom_out/binary.$f.json" "$sbom_out/sbom"
   done
 )
-SBOMTEST_FILES="$(echo "$sbom_out"/module.*.json "$sbom_out"/binary.*.json)" \
-  go test -count=1 -run '^TestValidateFiles$' ./internal/sbomtest
+_sbom_v=$(SBOMTEST_FILES="$(echo "$sbom_out"/module.*.json "$sbom_out"/binary.*.json)" \
+  go test -count=1 -v -run '^TestValidateFiles$' ./internal/sbomtest 2>&1) || { echo "$_sbom_v"; exit 1; }
+grep -q -- '--- PASS: TestValidateFiles' <<<"$_sbom_v" || { echo "$_sbom_v"; echo "66: validation did not run" >&2; exit 1; }
