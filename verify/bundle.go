@@ -306,3 +306,23 @@ func ReadBundlesFile(path string) ([]*Bundle, error) {
 	}
 	return bs, nil
 }
+
+// BundleFromProto returns the Bundle for a protobuf bundle made in memory
+// (by package sign, or converted from another format by package oci). It
+// applies the same checks as ParseBundle; pb must not be modified
+// afterwards.
+func BundleFromProto(pb *protobundle.Bundle) (*Bundle, error) {
+	if pb == nil {
+		return nil, failf(CheckBundle, ErrBundle, "nil bundle")
+	}
+	return newBundle(pb)
+}
+
+// Proto returns the bundle's protobuf message. Callers must not modify it.
+func (b *Bundle) Proto() *protobundle.Bundle { return b.b.Bundle }
+
+// MarshalJSON encodes the bundle in the Sigstore bundle JSON form (the
+// protobuf JSON mapping, as cosign and sigstore-go write it).
+func (b *Bundle) MarshalJSON() ([]byte, error) {
+	return protojson.Marshal(b.b.Bundle)
+}
