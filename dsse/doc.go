@@ -24,7 +24,11 @@
 // signatures must be present, sig is required and keyid optional,
 // unrecognized fields are ignored, and base64 may be standard or URL-safe.
 // Duplicate JSON keys and trailing data are refused, since two readers
-// could otherwise see different payloads under one signature.
+// could otherwise see different payloads under one signature. Hostile
+// input is bounded as it is read: at most [MaxEnvelopeSize] bytes,
+// [MaxSignatures] signatures and [MaxFields] members per object, each
+// count checked before the next element is kept, so refusing an
+// oversized envelope costs memory bounded by these limits.
 //
 // Verification fails with a [*VerifyError] that lists every rejected
 // signature and why; the package never prints or logs.

@@ -56,7 +56,9 @@ type Verified struct {
 // opts.Threshold distinct keys made a valid signature. A key counts once
 // however many signatures it made, and two verifiers for the same key
 // count once. On failure it returns a [*VerifyError] listing every
-// rejected signature and why.
+// rejected signature and why. An envelope with more than [MaxSignatures]
+// signatures is refused with a [*ParseError] matching [ErrTooLarge] before
+// any is checked.
 func Verify(ctx context.Context, env *Envelope, opts VerifyOptions, verifiers ...Verifier) (*Verified, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -84,6 +86,11 @@ func Verify(ctx context.Context, env *Envelope, opts VerifyOptions, verifiers ..
 		} else {
 			identities[i] = "verifier:" + strconv.Itoa(i)
 		}
+	}
+	if len(env.Signatures) > MaxSignatures {
+		// An Envelope built by hand is held to Parse's bound before any
+		// signature is checked.
+		return nil, &ParseError{Field: "signatures", Err: fmt.Errorf("%w: %d signatures exceeds %d", ErrTooLarge, len(env.Signatures), MaxSignatures)}
 	}
 	verr := &VerifyError{Threshold: threshold}
 	if len(env.Signatures) == 0 {

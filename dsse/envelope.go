@@ -15,8 +15,13 @@ import (
 const (
 	// MaxEnvelopeSize is the largest envelope JSON text Parse accepts.
 	MaxEnvelopeSize = 256 << 20
-	// MaxSignatures is the largest number of signatures Parse accepts.
+	// MaxSignatures is the largest number of signatures Parse, FromProto
+	// and Verify accept.
 	MaxSignatures = 256
+	// MaxFields is the largest number of members of one JSON object of an
+	// envelope (the envelope or a signature), known and unknown fields
+	// together.
+	MaxFields = 64
 )
 
 // Envelope is a DSSE envelope. Payload holds the decoded payload bytes;
@@ -93,6 +98,12 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 // may use standard or URL-safe base64 with canonical padding. Duplicate
 // keys, trailing data, wrong types and inputs over [MaxEnvelopeSize] are
 // rejected with a [*ParseError].
+//
+// Counts are checked while the JSON is read, before anything is kept: an
+// envelope with more than [MaxSignatures] signatures, or an object with
+// more than [MaxFields] members, is refused at the first one over the
+// limit, so refusing it costs memory bounded by the limits, not by the
+// input's size.
 func Parse(data []byte) (*Envelope, error) {
 	if len(data) > MaxEnvelopeSize {
 		return nil, &ParseError{Err: fmt.Errorf("%w: %d bytes exceeds %d", ErrTooLarge, len(data), MaxEnvelopeSize)}
@@ -100,7 +111,7 @@ func Parse(data []byte) (*Envelope, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var env Envelope
 	var payload, payloadType *string
-	var sigs []json.RawMessage
+	var sigs []wireSig
 	sigsSeen := false
 	err := decodeObject(dec, "", func(key string) error {
 		switch key {
@@ -114,16 +125,11 @@ func Parse(data []byte) (*Envelope, error) {
 			return err
 		case "signatures":
 			sigsSeen = true
-			if err := dec.Decode(&sigs); err != nil {
-				return &ParseError{Field: key, Err: fmt.Errorf("%w: must be an array of objects", ErrMalformed)}
-			}
-			if sigs == nil {
-				return &ParseError{Field: key, Err: ErrMissing}
-			}
-			return nil
+			var err error
+			sigs, err = decodeSignatures(dec)
+			return err
 		default:
-			var skip json.RawMessage
-			return dec.Decode(&skip)
+			return skipValue(dec)
 		}
 	})
 	if err != nil {
@@ -139,57 +145,98 @@ func Parse(data []byte) (*Envelope, error) {
 		return nil, &ParseError{Field: "payloadType", Err: ErrMissing}
 	case !sigsSeen:
 		return nil, &ParseError{Field: "signatures", Err: ErrMissing}
-	case len(sigs) > MaxSignatures:
-		return nil, &ParseError{Field: "signatures", Err: fmt.Errorf("%w: %d signatures exceeds %d", ErrTooLarge, len(sigs), MaxSignatures)}
 	}
 	env.PayloadType = *payloadType
 	if env.Payload, err = decodeBase64(*payload); err != nil {
 		return nil, &ParseError{Field: "payload", Err: err}
 	}
 	env.Signatures = make([]Signature, 0, len(sigs))
-	for i, raw := range sigs {
+	for i, w := range sigs {
 		field := "signatures[" + strconv.Itoa(i) + "]"
-		s, err := parseSignature(raw, field)
-		if err != nil {
-			return nil, err
+		if w.sig == nil {
+			return nil, &ParseError{Field: field + ".sig", Err: ErrMissing}
+		}
+		var s Signature
+		if w.keyid != nil {
+			s.KeyID = *w.keyid
+		}
+		if s.Sig, err = decodeBase64(*w.sig); err != nil {
+			return nil, &ParseError{Field: field + ".sig", Err: err}
 		}
 		env.Signatures = append(env.Signatures, s)
 	}
 	return &env, nil
 }
 
-func parseSignature(raw json.RawMessage, field string) (Signature, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	var keyid, sig *string
-	err := decodeObject(dec, field, func(key string) error {
-		switch key {
-		case "keyid":
-			s, err := decodeString(dec, field+".keyid")
-			keyid = &s
-			return err
-		case "sig":
-			s, err := decodeString(dec, field+".sig")
-			sig = &s
-			return err
-		default:
-			var skip json.RawMessage
-			return dec.Decode(&skip)
-		}
-	})
+// wireSig is a signature object as read, before its base64 is decoded.
+type wireSig struct{ keyid, sig *string }
+
+// decodeSignatures reads the signatures array one element at a time and
+// stops at the first element over MaxSignatures, so that a hostile array
+// is never held in memory.
+func decodeSignatures(dec *json.Decoder) ([]wireSig, error) {
+	const field = "signatures"
+	tok, err := dec.Token()
 	if err != nil {
-		return Signature{}, asParseError(field, err)
+		return nil, &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
-	if sig == nil {
-		return Signature{}, &ParseError{Field: field + ".sig", Err: ErrMissing}
+	if tok == nil {
+		return nil, &ParseError{Field: field, Err: ErrMissing}
 	}
-	var s Signature
-	if keyid != nil {
-		s.KeyID = *keyid
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return nil, &ParseError{Field: field, Err: fmt.Errorf("%w: must be an array of objects", ErrMalformed)}
 	}
-	if s.Sig, err = decodeBase64(*sig); err != nil {
-		return Signature{}, &ParseError{Field: field + ".sig", Err: err}
+	sigs := []wireSig{}
+	for dec.More() {
+		if len(sigs) == MaxSignatures {
+			return nil, &ParseError{Field: field, Err: fmt.Errorf("%w: more than %d signatures", ErrTooLarge, MaxSignatures)}
+		}
+		elem := field + "[" + strconv.Itoa(len(sigs)) + "]"
+		var w wireSig
+		err := decodeObject(dec, elem, func(key string) error {
+			switch key {
+			case "keyid":
+				s, err := decodeString(dec, elem+".keyid")
+				w.keyid = &s
+				return err
+			case "sig":
+				s, err := decodeString(dec, elem+".sig")
+				w.sig = &s
+				return err
+			default:
+				return skipValue(dec)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		sigs = append(sigs, w)
 	}
-	return s, nil
+	if _, err := dec.Token(); err != nil { // closing bracket
+		return nil, &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+	}
+	return sigs, nil
+}
+
+// skipValue reads past one JSON value that the spec says to ignore,
+// keeping nothing of it. The decoder still checks its syntax.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
 }
 
 // decodeObject reads one JSON object from dec, calling member for each key
@@ -204,6 +251,9 @@ func decodeObject(dec *json.Decoder, field string, member func(key string) error
 	}
 	seen := make(map[string]bool, 4)
 	for dec.More() {
+		if len(seen) == MaxFields {
+			return &ParseError{Field: field, Err: fmt.Errorf("%w: more than %d members in an object", ErrTooLarge, MaxFields)}
+		}
 		tok, err := dec.Token()
 		if err != nil {
 			return &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
