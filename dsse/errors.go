@@ -29,6 +29,12 @@ var (
 	// ErrInvalidKey is a key that cannot be used (unsupported type or
 	// curve, empty HMAC key, nil key).
 	ErrInvalidKey = errors.New("dsse: invalid or unsupported key")
+	// ErrWeakKey is an Ed25519 public key that is not the canonical
+	// encoding of a curve point of large order: a small-order key (one of
+	// the 8 points with [8]A = identity) accepts forged signatures over
+	// any payload, and a non-canonical encoding aliases another key. It is
+	// returned wrapped together with ErrInvalidKey.
+	ErrWeakKey = errors.New("dsse: weak Ed25519 public key")
 	// ErrInvalidThreshold is a negative threshold.
 	ErrInvalidThreshold = errors.New("dsse: invalid threshold")
 

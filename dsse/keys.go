@@ -14,6 +14,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+
+	"github.com/chainproof/chainproof/internal/edkey"
 )
 
 // Signer signs the PAE bytes of an envelope. Implementations hash the
@@ -69,6 +71,9 @@ func algorithmFor(pub crypto.PublicKey) (algorithm, error) {
 		if len(k) != ed25519.PublicKeySize {
 			return algorithm{}, fmt.Errorf("%w: Ed25519 key of %d bytes", ErrInvalidKey, len(k))
 		}
+		if err := edkey.Check(k); err != nil {
+			return algorithm{}, fmt.Errorf("%w: %w: %v", ErrInvalidKey, ErrWeakKey, err)
+		}
 		return algorithm{}, nil
 	case *rsa.PublicKey:
 		if k.N == nil || k.N.BitLen() < 2048 {
@@ -97,7 +102,8 @@ type keySigner struct {
 // ECDSA P-256/P-384/P-521 (ASN.1 signatures over SHA-256/384/512),
 // Ed25519, or RSA of at least 2048 bits (RSA-PSS with SHA-256, salt length
 // equal to the hash). KMS and hardware keys plug in here. keyID may be
-// empty; [PublicKeyID] gives a conventional one.
+// empty; [PublicKeyID] gives a conventional one. A signer whose Ed25519
+// public key is weak (see [NewVerifier]) is refused the same way.
 func NewSigner(s crypto.Signer, keyID string) (Signer, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: nil signer", ErrInvalidKey)
@@ -134,7 +140,10 @@ type keyVerifier struct {
 
 // NewVerifier returns a Verifier for an ECDSA (P-256/384/521), Ed25519 or
 // RSA public key. RSA accepts RSA-PSS with SHA-256 and, for interop,
-// PKCS #1 v1.5 with SHA-256.
+// PKCS #1 v1.5 with SHA-256. An Ed25519 key of small order or with a
+// non-canonical encoding is refused with an error matching both
+// [ErrInvalidKey] and [ErrWeakKey] (crypto/ed25519 would let a small-order
+// key verify forged signatures).
 func NewVerifier(pub crypto.PublicKey, keyID string) (Verifier, error) {
 	alg, err := algorithmFor(pub)
 	if err != nil {

@@ -38,8 +38,9 @@ var (
 	ErrProofIDMismatch = errors.New("proof: proof_id mismatch")
 	// ErrUnsupportedSchemaVersion: schema_version is not "1.0".
 	ErrUnsupportedSchemaVersion = errors.New("proof: unsupported schema version")
-	// ErrAttestationInvalid: the attestation is malformed or its Ed25519
-	// signature does not verify over the canonical body.
+	// ErrAttestationInvalid: the attestation is malformed, its public key
+	// is of small order or non-canonical (also matching dsse.ErrWeakKey), or
+	// its Ed25519 signature does not verify over the canonical body.
 	ErrAttestationInvalid = errors.New("proof: attestation invalid")
 	// ErrAttestationMissing: the caller pinned attestation keys but the
 	// record carries no attestation.
@@ -47,7 +48,9 @@ var (
 	// ErrAttestationUntrusted: the attestation verifies, but with a public
 	// key the caller did not pin.
 	ErrAttestationUntrusted = errors.New("proof: attestation key not pinned")
-	// ErrInvalidKey: the HMAC key is empty, or an Ed25519 key has the wrong size.
+	// ErrInvalidKey: the HMAC key is empty, or a caller's Ed25519 key has the
+	// wrong size, is of small order or has a non-canonical encoding (the
+	// last two also match dsse.ErrWeakKey).
 	ErrInvalidKey = errors.New("proof: invalid key")
 	// ErrInvalidRecord: a typed Record breaks a field rule of the schema.
 	ErrInvalidRecord = errors.New("proof: invalid record")
@@ -88,7 +91,11 @@ type Error struct {
 	Reason string // human-readable detail, may be empty
 	Got    string // evidence: the value found, may be empty
 	Want   string // evidence: the value expected, may be empty
-	Err    error  // one of the Err* sentinels (or, for CheckEnvelope, the dsse error wrapping ErrEnvelope)
+	// Err is one of the Err* sentinels; for CheckEnvelope, the dsse error
+	// wrapping ErrEnvelope; for a weak Ed25519 key, ErrAttestationInvalid
+	// (embedded key) or ErrInvalidKey (caller's key) joined with
+	// dsse.ErrWeakKey.
+	Err error
 }
 
 func (e *Error) Error() string {

@@ -7,7 +7,11 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"unicode/utf8"
+
+	"github.com/chainproof/chainproof/dsse"
+	"github.com/chainproof/chainproof/internal/edkey"
 )
 
 // SchemaVersion is the only schema_version this package signs and verifies.
@@ -47,7 +51,8 @@ type Attestation struct {
 // key it embeds (reported with Pinned false).
 type VerifyOptions struct {
 	// AttestationKeys pins Ed25519 public keys. When non-empty the record
-	// must carry an attestation made by one of them.
+	// must carry an attestation made by one of them. Each must be 32 bytes,
+	// canonical and not of small order (else ErrInvalidKey).
 	AttestationKeys []ed25519.PublicKey
 }
 
@@ -170,9 +175,18 @@ func Verify(record, key []byte) (*Verified, error) {
 // "1.0", and a proof_id equal to SHA-256 of the canonical body. An attestation,
 // when present, must verify; see [VerifyOptions]. Each failure is an [*Error]
 // matching one sentinel.
+//
+// Ed25519 keys of small order or with a non-canonical encoding are refused,
+// whether embedded in the record (ErrAttestationInvalid) or pinned in opts
+// (ErrInvalidKey); either error also matches dsse.ErrWeakKey.
 func VerifyWithOptions(rec, key []byte, opts VerifyOptions) (*Verified, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
+	}
+	for _, k := range opts.AttestationKeys {
+		if err := checkPublicKey(k); err != nil {
+			return nil, err
+		}
 	}
 	r, err := parseRecord(rec)
 	if err != nil {
@@ -230,6 +244,18 @@ func VerifyWithOptions(rec, key []byte, opts VerifyOptions) (*Verified, error) {
 	return v, nil
 }
 
+// checkPublicKey refuses a caller's Ed25519 public key of the wrong size,
+// of small order or with a non-canonical encoding.
+func checkPublicKey(pub ed25519.PublicKey) error {
+	if len(pub) != ed25519.PublicKeySize {
+		return newErr(CheckKey, ErrInvalidKey, "ed25519 public key must be 32 bytes")
+	}
+	if err := edkey.Check(pub); err != nil {
+		return newErr(CheckKey, fmt.Errorf("%w: %w", ErrInvalidKey, dsse.ErrWeakKey), "ed25519 public key: "+err.Error())
+	}
+	return nil
+}
+
 func attErr(sentinel error, reason string) *Error {
 	e := newErr(CheckAttestation, sentinel, reason)
 	e.Field = "attestation"
@@ -284,6 +310,12 @@ func decodeAttestation(v []byte) (*Attestation, error) {
 	if !ok {
 		return nil, attErr(ErrAttestationInvalid, "public_key is not 64 lowercase hex digits")
 	}
+	if err := edkey.Check(pub); err != nil {
+		// A small-order key would verify a forged signature over any body.
+		e := attErr(fmt.Errorf("%w: %w", ErrAttestationInvalid, dsse.ErrWeakKey), "public_key: "+err.Error())
+		e.Got = f[2]
+		return nil, e
+	}
 	sig, ok := lowerHex(f[3], ed25519.SignatureSize)
 	if !ok {
 		return nil, attErr(ErrAttestationInvalid, "signature is not 128 lowercase hex digits")
@@ -314,7 +346,7 @@ func (r *record) verifyAttestation(pinned []ed25519.PublicKey) (*Attestation, er
 	}
 	if len(pinned) > 0 {
 		for _, k := range pinned {
-			if len(k) == ed25519.PublicKeySize && subtle.ConstantTimeCompare(k, a.PublicKey) == 1 {
+			if subtle.ConstantTimeCompare(k, a.PublicKey) == 1 {
 				a.Pinned = true
 				return a, nil
 			}
@@ -331,8 +363,8 @@ func (r *record) verifyAttestation(pinned []ed25519.PublicKey) (*Attestation, er
 // [VerifyWithOptions] for the whole record). The record must still be valid
 // JSON under the canonicalizer's rules.
 func VerifyAttestation(rec []byte, pub ed25519.PublicKey) (*Attestation, error) {
-	if len(pub) != ed25519.PublicKeySize {
-		return nil, newErr(CheckKey, ErrInvalidKey, "ed25519 public key must be 32 bytes")
+	if err := checkPublicKey(pub); err != nil {
+		return nil, err
 	}
 	r, err := parseRecord(rec)
 	if err != nil {
@@ -409,6 +441,12 @@ func Attest(rec []byte, author string, priv ed25519.PrivateKey) ([]byte, error) 
 	if len(priv) != ed25519.PrivateKeySize {
 		return nil, newErr(CheckKey, ErrInvalidKey, "ed25519 private key must be 64 bytes")
 	}
+	// The private key's second half is the public key ed25519.Sign hashes
+	// and Attest writes; it must be the one its seed derives.
+	pub := priv.Public().(ed25519.PublicKey)
+	if !pub.Equal(ed25519.NewKeyFromSeed(priv.Seed()).Public()) {
+		return nil, newErr(CheckKey, ErrInvalidKey, "ed25519 private key: public half does not match the seed")
+	}
 	if !utf8.ValidString(author) {
 		e := attErr(ErrInvalidUTF8, "author")
 		return nil, e
@@ -421,7 +459,6 @@ func Attest(rec []byte, author string, priv ed25519.PrivateKey) ([]byte, error) 
 		return nil, err
 	}
 	sig := ed25519.Sign(priv, r.body)
-	pub := priv.Public().(ed25519.PublicKey)
 	att := []byte(`{"algorithm":"ed25519","author":`)
 	att = appendString(att, author)
 	att = append(att, `,"public_key":"`...)
