@@ -47,6 +47,16 @@
 // verified time. The artifact digest must match the message digest (message
 // signatures) or a statement subject (attestations).
 //
+// # Policies
+//
+// GitHubWorkflowIdentity's patterns match '*' within one path segment
+// only (never across '/' or '@'), bind the ref to both the SAN and the
+// source repository ref extension, fold repository names in ASCII only,
+// and refuse arguments that are not a repository, a workflow path under
+// .github/workflows/ and a full ref (ErrWorkflowIdentity, found by
+// Policy.Validate or Verify). SLSA policies read the source repository and
+// ref from one place of the predicate.
+//
 // # What is NOT checked
 //
 // Revocation (Sigstore has none), freshness of the embedded root (refresh it

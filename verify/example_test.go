@@ -229,10 +229,31 @@ func ExampleRefreshPublicGood_fallback() {
 func ExampleGitHubWorkflowIdentity() {
 	id := verify.GitHubWorkflowIdentity("octo/app", ".github/workflows/release.yml", "refs/tags/v*")
 	fmt.Println(id.SAN.Regexp)
+	fmt.Println(id.Extensions["sourceRepositoryRef"].Regexp)
 	fmt.Println(id.Extensions["runnerEnvironment"].Exact)
+
+	// "main" is a branch name, not a ref: refused when verifying.
+	bad := verify.GitHubWorkflowIdentity("octo/app", ".github/workflows/release.yml", "main")
+	bundleJSON, _ := os.ReadFile(exBundle)
+	_, err := verify.Verify(context.Background(), bundleJSON, verify.Artifact{Path: exArt},
+		verify.Policy{Identities: []verify.Identity{bad}}, verify.Options{})
+	fmt.Println(errors.Is(err, verify.ErrWorkflowIdentity))
 	// Output:
-	// https://github\.com/(?i:octo/app)/\.github/workflows/release\.yml@refs/tags/v.*
+	// https://github\.com/[oO][cC][tT][oO]/[aA][pP][pP]/\.github/workflows/release\.yml@refs/tags/v[^/@]*
+	// refs/tags/v[^/@]*
 	// github-hosted
+	// true
+}
+
+func ExamplePolicy_Validate() {
+	for _, ref := range []string{"refs/tags/v*", "main"} {
+		p := verify.Policy{Identities: []verify.Identity{verify.GitHubWorkflowIdentity("octo/app", ".github/workflows/release.yml", ref)}}
+		err := p.Validate()
+		fmt.Println(ref, err == nil, errors.Is(err, verify.ErrWorkflowIdentity))
+	}
+	// Output:
+	// refs/tags/v* true false
+	// main false true
 }
 
 func ExampleParsePredicateType() {

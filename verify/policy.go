@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 )
@@ -17,8 +19,9 @@ const GitHubActionsIssuer = "https://token.actions.githubusercontent.com"
 
 // Match matches one string. Exactly one of Exact and Regexp must be set.
 // Regexp is RE2 syntax and must match the whole value (it is anchored).
-// IgnoreCase makes Exact case-insensitive (for repository URIs, whose
-// owner and name GitHub treats case-insensitively).
+// IgnoreCase makes Exact case-insensitive under ASCII folding only (for
+// repository URIs, whose owner and name GitHub treats case-insensitively);
+// non-ASCII characters must match exactly.
 type Match struct {
 	Exact      string `json:"exact,omitempty"`
 	Regexp     string `json:"regexp,omitempty"`
@@ -80,10 +83,33 @@ func (c compiledMatch) match(s string) bool {
 	case c.re != nil:
 		return c.re.MatchString(s)
 	case c.m.IgnoreCase:
-		return strings.EqualFold(c.m.Exact, s)
+		return asciiEqualFold(c.m.Exact, s)
 	default:
 		return c.m.Exact == s
 	}
+}
+
+// asciiEqualFold reports whether a and b are equal under ASCII case
+// folding. strings.EqualFold also folds non-ASCII runes onto ASCII letters
+// (U+212A KELVIN SIGN onto 'k', U+017F LONG S onto 's'), which no
+// repository URI comparison should accept.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // Identity is one acceptable signer identity of a Fulcio certificate. All
@@ -100,6 +126,9 @@ type Identity struct {
 	// sourceRepositoryOwnerURI, runInvocationURI, ... Unknown names are a
 	// policy error.
 	Extensions map[string]Match `json:"extensions,omitempty"`
+
+	// invalid is why GitHubWorkflowIdentity could not build this identity.
+	invalid error
 }
 
 func (id Identity) String() string {
@@ -139,6 +168,9 @@ type compiledIdentity struct {
 
 func (id Identity) compile(i int) (*compiledIdentity, error) {
 	c := &compiledIdentity{id: id, ext: map[string]compiledMatch{}}
+	if id.invalid != nil {
+		return nil, fmt.Errorf("identities[%d]: %w", i, id.invalid)
+	}
 	var err error
 	if c.issuer, err = id.Issuer.compile(fmt.Sprintf("identities[%d].issuer", i)); err != nil {
 		return nil, err
@@ -180,41 +212,113 @@ func (c *compiledIdentity) mismatch(i int, cert *Certificate) *IdentityMismatch 
 	return nil
 }
 
-// GitHubWorkflowIdentity returns the identity of a GitHub Actions workflow:
-// repository "owner/name", workflow path ".github/workflows/release.yml",
-// and ref, a git ref pattern in which '*' matches any characters (e.g.
-// "refs/tags/v*" or "refs/heads/main"; other characters are literal). The
-// SAN must be
-// https://github.com/OWNER/NAME/WORKFLOW@REF, the issuer GitHub Actions',
-// the source repository URI must equal https://github.com/OWNER/NAME
-// (case-insensitively) and the workflow must have run on a GitHub-hosted
-// runner (runnerEnvironment "github-hosted"); delete
-// Extensions["runnerEnvironment"] to allow self-hosted runners.
+// GitHubWorkflowIdentity returns the identity of a GitHub Actions workflow.
+// Its arguments are patterns in which '*' matches any characters within one
+// path segment: never a '/' or an '@' (other characters are literal):
+//
+//   - repository is "OWNER/NAME" (not a URL), matched ASCII
+//     case-insensitively, as GitHub treats owner and repository names;
+//   - workflowPath is the workflow file's path in the repository, under
+//     ".github/workflows/" (e.g. ".github/workflows/release.yml" or
+//     ".github/workflows/*");
+//   - ref is a full git ref, starting "refs/" (e.g. "refs/tags/v*" or
+//     "refs/heads/main"; a bare "main" is not a ref).
+//
+// The SAN must be https://github.com/OWNER/NAME/WORKFLOW@REF, the issuer
+// GitHub Actions', the source repository URI https://github.com/OWNER/NAME,
+// the source repository ref extension must match ref as well, and the
+// workflow must have run on a GitHub-hosted runner (runnerEnvironment
+// "github-hosted"); delete Extensions["runnerEnvironment"] to allow
+// self-hosted runners.
+//
+// Arguments that are not of these forms give an Identity that every
+// Verify refuses with a CheckPolicy *Error wrapping ErrPolicy (and
+// ErrWorkflowIdentity): never a policy that silently matches nothing, or
+// more than was meant.
 func GitHubWorkflowIdentity(repository, workflowPath, ref string) Identity {
-	repo := strings.Trim(repository, "/")
-	wf := strings.TrimPrefix(workflowPath, "/")
-	san := `https://github\.com/` + globToRegexp(repo, true) + `/` + globToRegexp(wf, false) + `@` + globToRegexp(ref, false)
+	if err := checkWorkflowArgs(repository, workflowPath, ref); err != nil {
+		// The SAN is left empty, so that even a JSON round trip of this
+		// identity (which drops the error) is refused by the policy check.
+		return Identity{Issuer: Exact(GitHubActionsIssuer), invalid: err}
+	}
+	repoRE := segmentGlob(repository, true)
+	refRE := segmentGlob(ref, false)
 	return Identity{
 		Issuer: Exact(GitHubActionsIssuer),
-		SAN:    Regexp(san),
+		SAN:    Regexp(`https://github\.com/` + repoRE + `/` + segmentGlob(workflowPath, false) + `@` + refRE),
 		Extensions: map[string]Match{
-			"sourceRepositoryURI": {Exact: "https://github.com/" + repo, IgnoreCase: true},
+			"sourceRepositoryURI": Regexp(`https://github\.com/` + repoRE),
+			"sourceRepositoryRef": Regexp(refRE),
 			"runnerEnvironment":   Exact("github-hosted"),
 		},
 	}
 }
 
-// globToRegexp quotes s, turning '*' into ".*"; caseless adds (?i).
-func globToRegexp(s string, caseless bool) string {
-	parts := strings.Split(s, "*")
-	for i, p := range parts {
-		parts[i] = regexp.QuoteMeta(p)
+// ErrWorkflowIdentity: GitHubWorkflowIdentity was given a repository,
+// workflow path or ref not of the documented form (a kind of ErrPolicy).
+var ErrWorkflowIdentity = newSentinel("invalid GitHub workflow identity", ErrPolicy)
+
+// workflowIdentityError says which argument of GitHubWorkflowIdentity is
+// malformed.
+type workflowIdentityError struct {
+	arg, value, want string
+}
+
+func (e *workflowIdentityError) Error() string {
+	return fmt.Sprintf("%s: %s %.200q: want %s", ErrWorkflowIdentity, e.arg, e.value, e.want)
+}
+
+func (e *workflowIdentityError) Unwrap() error { return ErrWorkflowIdentity }
+
+// GitHub's owner names are ASCII letters, digits and '-'; repository names
+// add '.' and '_'. A pattern may use '*' within a segment.
+var (
+	ghOwnerPattern = regexp.MustCompile(`^[A-Za-z0-9*-]{1,39}$`)
+	ghNamePattern  = regexp.MustCompile(`^[A-Za-z0-9._*-]{1,100}$`)
+)
+
+const workflowsDir = ".github/workflows/"
+
+func checkWorkflowArgs(repository, workflowPath, ref string) error {
+	owner, name, ok := strings.Cut(repository, "/")
+	switch {
+	case strings.Contains(repository, "://") || strings.HasPrefix(strings.ToLower(repository), "github.com/"):
+		return &workflowIdentityError{"repository", repository, `"OWNER/NAME", not a URL`}
+	case !ok || !ghOwnerPattern.MatchString(owner) || !ghNamePattern.MatchString(name) || name == "." || name == "..":
+		return &workflowIdentityError{"repository", repository, `"OWNER/NAME" (letters, digits, '-', '.', '_' and '*')`}
 	}
-	out := strings.Join(parts, ".*")
-	if caseless {
-		out = "(?i:" + out + ")"
+	file, ok := strings.CutPrefix(workflowPath, workflowsDir)
+	if !ok || file == "" || strings.ContainsAny(file, "/@") || !utf8.ValidString(file) || hasControl(file) {
+		return &workflowIdentityError{"workflow path", workflowPath, `a file directly under "` + workflowsDir + `", e.g. "` + workflowsDir + `release.yml"`}
 	}
-	return out
+	rest, ok := strings.CutPrefix(ref, "refs/")
+	if !ok || rest == "" || strings.HasSuffix(ref, "/") || strings.Contains(ref, "//") || !utf8.ValidString(ref) || hasControl(ref) {
+		return &workflowIdentityError{"ref", ref, `a full git ref pattern, e.g. "refs/heads/main" or "refs/tags/v*"`}
+	}
+	return nil
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0
+}
+
+// segmentGlob quotes pattern as an RE2 expression in which '*' matches any
+// run of characters other than '/' and '@'. caseless folds ASCII letters
+// only (RE2's (?i) also folds non-ASCII runes such as the Kelvin sign into
+// 'k').
+func segmentGlob(pattern string, caseless bool) string {
+	var b strings.Builder
+	for _, r := range pattern {
+		switch {
+		case r == '*':
+			b.WriteString(`[^/@]*`)
+		case caseless && r < utf8.RuneSelf && unicode.IsLetter(r):
+			b.WriteString("[" + string(unicode.ToLower(r)) + string(unicode.ToUpper(r)) + "]")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	return b.String()
 }
 
 // Predicate type URIs and the short names ParsePredicateType accepts.
@@ -250,9 +354,10 @@ func ParsePredicateType(s string) (string, error) {
 
 // SLSAPolicy constrains a SLSA provenance v1 predicate. Set fields must
 // match: BuilderID is runDetails.builder.id; BuildType is
-// buildDefinition.buildType; SourceRepository and Ref are read from
-// buildDefinition.externalParameters.workflow.{repository,ref} (GitHub's
-// buildType) or resolvedDependencies[0].uri ("git+URL@REF").
+// buildDefinition.buildType; SourceRepository and Ref are read together
+// from buildDefinition.externalParameters.workflow.{repository,ref}
+// (GitHub's buildType) when the predicate has that object, otherwise from
+// resolvedDependencies[0].uri ("git+URL@REF"); never one from each.
 type SLSAPolicy struct {
 	BuilderID        Match `json:"builderId"`
 	BuildType        Match `json:"buildType"`
@@ -283,6 +388,16 @@ type Policy struct {
 	// satisfying it. If nil, both message signatures and attestations are
 	// accepted (an attestation's subject must still match the artifact).
 	Attestation *AttestationPolicy `json:"attestation,omitempty"`
+}
+
+// Validate reports whether p is a policy Verify can apply: the *Error
+// (CheckPolicy, wrapping ErrPolicy) that Verify would return for it, or
+// nil. Use it to refuse a bad policy before any bundle is read.
+func (p Policy) Validate() error {
+	if _, err := p.compile(); err != nil {
+		return err
+	}
+	return nil
 }
 
 type compiledPolicy struct {
@@ -365,6 +480,39 @@ func jsonString(v any) string {
 	return s
 }
 
+// slsaSource returns the source repository and ref of a SLSA v1 predicate,
+// both from one place: buildDefinition.externalParameters.workflow when
+// the predicate has it (GitHub's buildType), otherwise the first
+// resolvedDependencies entry's "git+URL@REF" uri. A field the chosen place
+// lacks is empty: it is never filled from the other place, which may name
+// another repository.
+func slsaSource(p any) (repo, ref string) {
+	if workflow, ok := jsonPath(p, "buildDefinition", "externalParameters", "workflow").(map[string]any); ok {
+		return jsonString(workflow["repository"]), jsonString(workflow["ref"])
+	}
+	deps, _ := jsonPath(p, "buildDefinition", "resolvedDependencies").([]any)
+	if len(deps) == 0 {
+		return "", ""
+	}
+	u := strings.TrimPrefix(jsonString(jsonPath(deps[0], "uri")), "git+")
+	// The ref follows the first '@' after the authority (a URL's user
+	// information, as in ssh://git@host/..., also holds an '@').
+	pathStart := 0
+	if _, after, ok := strings.Cut(u, "://"); ok {
+		pathStart = len(u) - len(after)
+		if i := strings.IndexByte(after, '/'); i >= 0 {
+			pathStart += i
+		} else {
+			return "", ""
+		}
+	}
+	i := strings.IndexByte(u[pathStart:], '@')
+	if i < 0 {
+		return "", ""
+	}
+	return u[:pathStart+i], u[pathStart+i+1:]
+}
+
 func (c *compiledPolicy) checkSLSA(predicate json.RawMessage) error {
 	var p any
 	if err := json.Unmarshal(predicate, &p); err != nil {
@@ -373,20 +521,7 @@ func (c *compiledPolicy) checkSLSA(predicate json.RawMessage) error {
 	if _, ok := p.(map[string]any); !ok {
 		return errors.New("slsa provenance v1 predicate: not a JSON object")
 	}
-	workflow := jsonPath(p, "buildDefinition", "externalParameters", "workflow")
-	repo, ref := jsonString(jsonPath(workflow, "repository")), jsonString(jsonPath(workflow, "ref"))
-	deps, _ := jsonPath(p, "buildDefinition", "resolvedDependencies").([]any)
-	if (repo == "" || ref == "") && len(deps) > 0 {
-		u := strings.TrimPrefix(jsonString(jsonPath(deps[0], "uri")), "git+")
-		if r, f, ok := strings.Cut(u, "@"); ok {
-			if repo == "" {
-				repo = r
-			}
-			if ref == "" {
-				ref = f
-			}
-		}
-	}
+	repo, ref := slsaSource(p)
 	got := map[string]string{
 		"builderId":        jsonString(jsonPath(p, "runDetails", "builder", "id")),
 		"buildType":        jsonString(jsonPath(p, "buildDefinition", "buildType")),

@@ -24,10 +24,16 @@
 // Flags:
 //
 //	-repo OWNER/REPO          the repository whose workflow must have signed (required)
-//	-workflow PATH            the workflow's path in the repository, '*' matching
-//	                          any characters (default .github/workflows/*)
-//	-ref PATTERN              the git ref it ran for, '*' matching any characters,
-//	                          e.g. refs/tags/v* or refs/heads/main (default *)
+//	-ref PATTERN              the full git ref it ran for (required), e.g.
+//	                          refs/tags/v* or refs/heads/main
+//	-workflow PATH            the workflow's path in the repository
+//	                          (default .github/workflows/*)
+//
+// In -repo, -workflow and -ref, '*' matches any characters within one path
+// segment: never a '/' or an '@' (a branch named "x@refs/tags/v1" does not
+// match refs/tags/v*). The ref must also match the certificate's source
+// repository ref.
+//
 //	-predicate-type T         required predicate type, a URI or a short name
 //	                          (slsaprovenance1, cyclonedx, spdxjson, ...; default
 //	                          slsaprovenance1, like gh); "" accepts any attestation
@@ -104,8 +110,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	c := &config{}
 	fs.StringVar(&c.repo, "repo", "", "OWNER/REPO whose workflow must have signed (required)")
-	fs.StringVar(&c.workflow, "workflow", ".github/workflows/*", "workflow path pattern ('*' matches any characters)")
-	fs.StringVar(&c.ref, "ref", "*", "git ref pattern, e.g. refs/tags/v* ('*' matches any characters)")
+	fs.StringVar(&c.workflow, "workflow", ".github/workflows/*", "workflow path pattern under .github/workflows/ ('*' matches within a path segment)")
+	fs.StringVar(&c.ref, "ref", "", "full git ref pattern, e.g. refs/tags/v* or refs/heads/main (required; '*' matches within a path segment)")
 	fs.StringVar(&c.predicateType, "predicate-type", "slsaprovenance1", `required predicate type (URI or short name); "" accepts any bundle`)
 	fs.StringVar(&c.trustedRoot, "trusted-root", "", "trusted_root.json to verify against (default: the embedded public-good root)")
 	fs.StringVar(&c.githubTrustedRoot, "github-trusted-root", "", "GitHub's trusted_root.json (timestamp-only profile)")
@@ -120,8 +126,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if !ok || owner == "" || name == "" || strings.ContainsAny(c.repo, "*@ ") || strings.Contains(name, "/") {
 		return nil, usagef("-repo %q: want OWNER/REPO", c.repo)
 	}
-	if c.workflow == "" || c.ref == "" {
-		return nil, usagef("-workflow and -ref must not be empty (use * to accept any)")
+	if c.ref == "" {
+		return nil, usagef("-ref is required (a full git ref pattern, e.g. refs/tags/v* or refs/heads/main)")
+	}
+	if err := (verify.Policy{Identities: []verify.Identity{verify.GitHubWorkflowIdentity(c.repo, c.workflow, c.ref)}}).Validate(); err != nil {
+		return nil, usagef("%w", err)
 	}
 	if c.trustedRoot != "" && c.githubTrustedRoot != "" {
 		return nil, usagef("-trusted-root and -github-trusted-root are exclusive")

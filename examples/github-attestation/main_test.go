@@ -107,10 +107,10 @@ func TestHappyPath(t *testing.T) {
 // another case all accept the attestation.
 func TestPatterns(t *testing.T) {
 	for _, args := range [][]string{
-		{"-repo", repo},
+		{"-repo", repo, "-ref", ref},
 		{"-repo", repo, "-ref", "refs/heads/*"},
-		{"-repo", strings.ToUpper(repo), "-workflow", ".github/workflows/extremely-*.yml"},
-		{"-repo", repo, "-predicate-type", "https://slsa.dev/provenance/v1"},
+		{"-repo", strings.ToUpper(repo), "-ref", ref, "-workflow", ".github/workflows/extremely-*.yml"},
+		{"-repo", repo, "-ref", ref, "-predicate-type", "https://slsa.dev/provenance/v1"},
 	} {
 		report, err := runExample(t, append(args, artifactPath, jsonlPath)...)
 		if err != nil {
@@ -120,7 +120,7 @@ func TestPatterns(t *testing.T) {
 		}
 	}
 	// With no predicate type, the plain signature satisfies the policy too.
-	report, err := runExample(t, "-repo", repo, "-predicate-type", "", artifactPath, jsonlPath)
+	report, err := runExample(t, "-repo", repo, "-ref", ref, "-predicate-type", "", artifactPath, jsonlPath)
 	if err != nil || !strings.Contains(report, "  ok  line 2  signature\n") || !strings.Contains(report, "2 of 2 bundles") {
 		t.Errorf("-predicate-type \"\": %v", err)
 	}
@@ -161,20 +161,20 @@ func TestRefused(t *testing.T) {
 		check    verify.Check
 		field    string // identity mismatches: the first field that differs
 	}{
-		{"wrong repository", []string{"-repo", "sigstore-conformance/another-repo"}, artifactPath,
-			provenancePolicy(verify.GitHubWorkflowIdentity("sigstore-conformance/another-repo", ".github/workflows/*", "*")),
+		{"wrong repository", []string{"-repo", "sigstore-conformance/another-repo", "-ref", ref}, artifactPath,
+			provenancePolicy(verify.GitHubWorkflowIdentity("sigstore-conformance/another-repo", ".github/workflows/*", ref)),
 			verify.ErrIdentity, verify.CheckIdentity, "san"},
-		{"wrong owner", []string{"-repo", "sigstore/extremely-dangerous-public-oidc-beacon"}, artifactPath,
-			provenancePolicy(verify.GitHubWorkflowIdentity("sigstore/extremely-dangerous-public-oidc-beacon", ".github/workflows/*", "*")),
+		{"wrong owner", []string{"-repo", "sigstore/extremely-dangerous-public-oidc-beacon", "-ref", ref}, artifactPath,
+			provenancePolicy(verify.GitHubWorkflowIdentity("sigstore/extremely-dangerous-public-oidc-beacon", ".github/workflows/*", ref)),
 			verify.ErrIdentity, verify.CheckIdentity, "san"},
 		{"wrong ref pattern", []string{"-repo", repo, "-ref", "refs/tags/v*"}, artifactPath,
 			provenancePolicy(verify.GitHubWorkflowIdentity(repo, ".github/workflows/*", "refs/tags/v*")),
 			verify.ErrIdentity, verify.CheckIdentity, "san"},
-		{"wrong workflow", []string{"-repo", repo, "-workflow", ".github/workflows/release.yml"}, artifactPath,
-			provenancePolicy(verify.GitHubWorkflowIdentity(repo, ".github/workflows/release.yml", "*")),
+		{"wrong workflow", []string{"-repo", repo, "-ref", ref, "-workflow", ".github/workflows/release.yml"}, artifactPath,
+			provenancePolicy(verify.GitHubWorkflowIdentity(repo, ".github/workflows/release.yml", ref)),
 			verify.ErrIdentity, verify.CheckIdentity, "san"},
-		{"wrong predicate type", []string{"-repo", repo, "-predicate-type", "cyclonedx"}, artifactPath,
-			verify.Policy{Identities: []verify.Identity{verify.GitHubWorkflowIdentity(repo, ".github/workflows/*", "*")},
+		{"wrong predicate type", []string{"-repo", repo, "-ref", ref, "-predicate-type", "cyclonedx"}, artifactPath,
+			verify.Policy{Identities: []verify.Identity{verify.GitHubWorkflowIdentity(repo, ".github/workflows/*", ref)},
 				Attestation: &verify.AttestationPolicy{PredicateType: "cyclonedx"}},
 			verify.ErrPredicate, verify.CheckPredicate, ""},
 		{"tampered artifact", []string{"-repo", repo, "-workflow", workflow, "-ref", ref}, tampered,
@@ -283,7 +283,7 @@ func TestTrustFlags(t *testing.T) {
 		{"-github-trusted-root", "timestamp-only", verify.ErrTimestamp},
 	} {
 		t.Run(tc.flag, func(t *testing.T) {
-			report, err := runExample(t, "-repo", repo, tc.flag, tr, artifactPath, jsonlPath)
+			report, err := runExample(t, "-repo", repo, "-ref", ref, tc.flag, tr, artifactPath, jsonlPath)
 			if !errors.Is(err, errNoneSatisfies) || !errors.Is(err, tc.sentinel) {
 				t.Errorf("got %v, want %v and %v", err, errNoneSatisfies, tc.sentinel)
 			}
@@ -309,16 +309,21 @@ func TestUsageErrors(t *testing.T) {
 		{"repo without owner", []string{"-repo", "beacon", artifactPath, jsonlPath}, errUsage},
 		{"repo with a path", []string{"-repo", "a/b/c", artifactPath, jsonlPath}, errUsage},
 		{"repo with a glob", []string{"-repo", "a/*", artifactPath, jsonlPath}, errUsage},
-		{"one argument", []string{"-repo", repo, jsonlPath}, errUsage},
-		{"three arguments", []string{"-repo", repo, artifactPath, jsonlPath, jsonlPath}, errUsage},
-		{"unknown flag", []string{"-repo", repo, "-owner", "x", artifactPath, jsonlPath}, errUsage},
+		{"one argument", []string{"-repo", repo, "-ref", ref, jsonlPath}, errUsage},
+		{"three arguments", []string{"-repo", repo, "-ref", ref, artifactPath, jsonlPath, jsonlPath}, errUsage},
+		{"unknown flag", []string{"-repo", repo, "-ref", ref, "-owner", "x", artifactPath, jsonlPath}, errUsage},
 		{"empty ref", []string{"-repo", repo, "-ref", "", artifactPath, jsonlPath}, errUsage},
-		{"both trusted roots", []string{"-repo", repo, "-trusted-root", "a", "-github-trusted-root", "b", artifactPath, jsonlPath}, errUsage},
-		{"unknown predicate type", []string{"-repo", repo, "-predicate-type", "provenance", artifactPath, jsonlPath}, verify.ErrPolicy},
-		{"missing artifact", []string{"-repo", repo, "testdata/missing.txt", jsonlPath}, fs.ErrNotExist},
-		{"missing bundles", []string{"-repo", repo, artifactPath, "testdata/missing.jsonl"}, fs.ErrNotExist},
-		{"missing trusted root", []string{"-repo", repo, "-trusted-root", "testdata/missing.json", artifactPath, jsonlPath}, fs.ErrNotExist},
-		{"missing github trusted root", []string{"-repo", repo, "-github-trusted-root", "testdata/missing.json", artifactPath, jsonlPath}, fs.ErrNotExist},
+		{"no ref", []string{"-repo", repo, artifactPath, jsonlPath}, errUsage},
+		{"branch name as ref", []string{"-repo", repo, "-ref", "main", artifactPath, jsonlPath}, verify.ErrWorkflowIdentity},
+		{"any ref as *", []string{"-repo", repo, "-ref", "*", artifactPath, jsonlPath}, verify.ErrWorkflowIdentity},
+		{"bare workflow file name", []string{"-repo", repo, "-ref", ref, "-workflow", "release.yml", artifactPath, jsonlPath}, verify.ErrWorkflowIdentity},
+		{"repository URL", []string{"-repo", "https://github.com/" + repo, "-ref", ref, artifactPath, jsonlPath}, errUsage},
+		{"both trusted roots", []string{"-repo", repo, "-ref", ref, "-trusted-root", "a", "-github-trusted-root", "b", artifactPath, jsonlPath}, errUsage},
+		{"unknown predicate type", []string{"-repo", repo, "-ref", ref, "-predicate-type", "provenance", artifactPath, jsonlPath}, verify.ErrPolicy},
+		{"missing artifact", []string{"-repo", repo, "-ref", ref, "testdata/missing.txt", jsonlPath}, fs.ErrNotExist},
+		{"missing bundles", []string{"-repo", repo, "-ref", ref, artifactPath, "testdata/missing.jsonl"}, fs.ErrNotExist},
+		{"missing trusted root", []string{"-repo", repo, "-ref", ref, "-trusted-root", "testdata/missing.json", artifactPath, jsonlPath}, fs.ErrNotExist},
+		{"missing github trusted root", []string{"-repo", repo, "-ref", ref, "-github-trusted-root", "testdata/missing.json", artifactPath, jsonlPath}, fs.ErrNotExist},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -328,7 +333,7 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-repo", repo, artifactPath, empty}, &out); !errors.Is(err, errNoBundles) {
+	if err := run(context.Background(), []string{"-repo", repo, "-ref", ref, artifactPath, empty}, &out); !errors.Is(err, errNoBundles) {
 		t.Errorf("empty file: got %v", err)
 	}
 	out.Reset()
