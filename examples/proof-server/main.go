@@ -9,8 +9,11 @@
 // with 200 when the record verifies, 400 when it is not JSON (or breaks the
 // canonical JSON rules), 422 when a verification check fails (check names
 // it, code names the failure, e.g. "signature_mismatch"), 413 when the body
-// exceeds -max-body, 408 when the client is too slow, and 405 for other
-// methods.
+// exceeds -max-body, 408 when the body has not arrived within ReadTimeout
+// (15 s; a client that has not sent its headers within ReadHeaderTimeout,
+// 5 s, is disconnected without an answer), and 405 for other methods.
+// At most -max-conns connections are served at once; one more is answered
+// 503 with Retry-After and code "busy", and closed.
 //
 // Attestations: without -attestation-key, a record's Ed25519 attestation,
 // when present, must verify, but its key is not trusted
@@ -18,7 +21,10 @@
 // enforced: a record must carry an attestation made by one of them, else it
 // is refused with 422, check "attestation" and code "attestation_missing"
 // (none) or "attestation_untrusted" (another key); attestation_verified is
-// true on every record it accepts.
+// true on every record it accepts. A pinned key of small order or with a
+// non-canonical encoding is refused at startup (such a key would verify
+// forged signatures), as is a record whose attestation carries one (422,
+// code "attestation_invalid").
 //
 // The HMAC key comes from -key-file (the file's bytes, one trailing newline
 // removed) or else the PROOF_HMAC_KEY environment variable. It is never
@@ -43,6 +49,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/chainproof/chainproof/dsse"
 )
 
 // KeyEnv is the environment variable holding the HMAC key when -key-file
@@ -67,6 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logw io
 	keyFile := fs.String("key-file", "", "file holding the HMAC key (default: $"+KeyEnv+")")
 	attKeys := fs.String("attestation-key", "", "comma-separated hex Ed25519 public keys to pin for attestations")
 	maxBody := fs.Int64("max-body", DefaultMaxBody, "largest accepted request body, in bytes")
+	maxConns := fs.Int("max-conns", DefaultMaxConns, "connections served at once (more are answered 503)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,7 +87,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, logw io
 	if err != nil {
 		return err
 	}
-	cfg := Config{Key: key, AttestationKeys: pinned, MaxBody: *maxBody}
+	if *maxBody < 1 || *maxConns < 1 {
+		return errors.New("-max-body and -max-conns must be at least 1")
+	}
+	cfg := Config{Key: key, AttestationKeys: pinned, MaxBody: *maxBody, MaxConns: *maxConns}
 	srv := NewServer(cfg)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -131,6 +143,9 @@ func parsePinned(s string) ([]ed25519.PublicKey, error) {
 		b, err := hex.DecodeString(h)
 		if err != nil || len(b) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("-attestation-key %q is not a 64-hex-digit Ed25519 public key", h)
+		}
+		if _, err := dsse.NewVerifier(ed25519.PublicKey(b), ""); errors.Is(err, dsse.ErrWeakKey) {
+			return nil, fmt.Errorf("-attestation-key %q is of small order or not canonical: it would verify forged signatures", h)
 		}
 		keys = append(keys, ed25519.PublicKey(b))
 	}

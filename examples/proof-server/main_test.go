@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,6 +183,135 @@ func TestSlowClient(t *testing.T) {
 	})
 }
 
+// slowBody sends the headers of a POST and part of its body, then waits
+// for the answer.
+func slowBody(t *testing.T, addr string) *http.Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	io.WriteString(conn, "POST /verify HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"a\":") // 995 bytes short
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a slow body: %v", err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// TestSlowBodyWithDefaultTimeouts: with ReadTimeout equal to WriteTimeout,
+// as the defaults are, a slow body is answered 408 (the server's write
+// deadline used to pass with the read deadline, so the connection closed
+// without an answer). The timeouts are the defaults scaled down.
+func TestSlowBodyWithDefaultTimeouts(t *testing.T) {
+	if ReadTimeout != WriteTimeout {
+		t.Fatalf("the defaults changed (ReadTimeout %v, WriteTimeout %v): revisit this test", ReadTimeout, WriteTimeout)
+	}
+	url := serve(t, Config{Key: []byte(proofKey), ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
+	resp := slowBody(t, strings.TrimPrefix(url, "http://"))
+	raw, _ := io.ReadAll(resp.Body)
+	var r Response
+	if resp.StatusCode != http.StatusRequestTimeout || json.Unmarshal(raw, &r) != nil || r.Error == "" {
+		t.Fatalf("status %d, answer %q; want 408 with a JSON error", resp.StatusCode, raw)
+	}
+	if !resp.Close {
+		t.Error("408 answer does not close the connection")
+	}
+}
+
+// TestConnectionCap: with MaxConns connections open, every further one is
+// answered 503 and never reaches the HTTP server; closing one frees its
+// slot. Asserted by counting connections (the server's ConnState hook)
+// and answers, without sleeping.
+func TestConnectionCap(t *testing.T) {
+	const maxConns, extra = 3, 7
+	srv := NewServer(Config{Key: []byte(proofKey), MaxConns: maxConns, ReadHeaderTimeout: time.Minute, ReadTimeout: time.Minute})
+	var mu sync.Mutex
+	open, peak, seen := 0, 0, 0
+	newConn := make(chan struct{}, 100)
+	closed := make(chan struct{}, 100)
+	srv.ConnState = func(_ net.Conn, s http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch s {
+		case http.StateNew:
+			open++
+			seen++
+			peak = max(peak, open)
+			newConn <- struct{}{}
+		case http.StateClosed, http.StateHijacked:
+			open--
+			closed <- struct{}{}
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	addr := ln.Addr().String()
+
+	// maxConns clients hold a connection with unfinished headers.
+	var held []net.Conn
+	for range maxConns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, "POST /verify HTTP/1.1\r\nHost: x\r\n")
+		held = append(held, c)
+		<-newConn
+	}
+	// Every further client is answered 503 at once.
+	for i := range extra {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "POST /verify HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("client %d over the cap: no answer: %v", i, err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		c.Close()
+		var r Response
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+			json.Unmarshal(raw, &r) != nil || r.Code != "busy" {
+			t.Fatalf("client %d over the cap: status %d, answer %q", i, resp.StatusCode, raw)
+		}
+	}
+	mu.Lock()
+	if seen != maxConns || peak != maxConns {
+		t.Errorf("the HTTP server saw %d connections (at most %d at once), want %d", seen, peak, maxConns)
+	}
+	mu.Unlock()
+
+	// Closing a held connection frees its slot for a real request.
+	held[0].Close()
+	<-closed
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Post("http://"+addr+"/verify", "application/json", bytes.NewReader(read(t, anova)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("after a slot was freed: status %d", resp.StatusCode)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if peak != maxConns {
+		t.Errorf("peak of %d connections, want %d", peak, maxConns)
+	}
+}
+
 // TestErrorCodes: every proof sentinel has its own code, and a wrapped
 // *proof.Error is matched through errors.Is.
 func TestErrorCodes(t *testing.T) {
@@ -225,6 +355,15 @@ func TestLoadKey(t *testing.T) {
 	}
 	if _, err := parsePinned("zz"); err == nil {
 		t.Error("bad pinned key accepted")
+	}
+	// The identity point (small order) and a non-canonical encoding.
+	for _, weak := range []string{
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	} {
+		if _, err := parsePinned(weak); err == nil {
+			t.Errorf("weak pinned key %s accepted", weak)
+		}
 	}
 	if keys, err := parsePinned(crdtKey + ", " + crdtKey); err != nil || len(keys) != 2 {
 		t.Errorf("parsePinned: %v", err)
