@@ -1,7 +1,7 @@
 // Module registry pins the CNCF distribution registry that the image tests
 // run (it has no OCI 1.1 referrers API, so it exercises the referrers tag
 // schema). It is a nested module so the SDK's own go.mod stays lean. Build
-// with .ci/build.d/40-registry.sh.
+// with .ci/build.d/41-registry.sh.
 module github.com/chainproof/chainproof/internal/tools/registry
 
 go 1.26.0
