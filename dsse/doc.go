@@ -2,7 +2,10 @@
 // (https://github.com/secure-systems-lab/dsse, envelope.md and
 // protocol.md, v1.0): the envelope and its JSON form, the
 // pre-authentication encoding (PAE), signing with one or more keys and
-// verification with a threshold of distinct keys.
+// verification with a threshold of distinct keys. It is the one PAE
+// encoder of the module: [PAE] builds it in memory, and [PAEHeader] and
+// [PAEReader] stream it, so a verifier can hash the header and then a
+// large payload without a copy of either.
 //
 // Signers and verifiers come from [crypto.Signer] and [crypto.PublicKey]
 // (ECDSA P-256/P-384/P-521, Ed25519, RSA-PSS, with RSA PKCS #1 v1.5 also

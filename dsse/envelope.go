@@ -42,18 +42,103 @@ type Signature struct {
 // PAE returns the DSSE v1 pre-authentication encoding of a payload type
 // and payload: "DSSEv1" SP LEN(type) SP type SP LEN(payload) SP payload,
 // where LEN is the decimal byte length. Signatures are computed over it.
+// To sign or verify without a copy of a large payload, hash [PAEHeader]
+// and then the payload, or read [PAEReader].
 func PAE(payloadType string, payload []byte) []byte {
-	n := len("DSSEv1 ") + 20 + 1 + len(payloadType) + 1 + 20 + 1 + len(payload)
-	b := make([]byte, 0, n)
+	b := make([]byte, 0, paeHeaderLen(payloadType)+len(payload))
+	b = appendPAEHeader(b, payloadType, int64(len(payload)))
+	return append(b, payload...)
+}
+
+// PAEHeader returns the bytes of PAE(payloadType, payload) that precede
+// the payload, for a payload of payloadLen bytes: PAE is PAEHeader
+// followed by the payload. Hash the header, then the payload as it
+// streams; the payload must be exactly payloadLen bytes ([PAEReader]
+// checks that). A negative payloadLen panics.
+func PAEHeader(payloadType string, payloadLen int64) []byte {
+	if payloadLen < 0 {
+		panic("dsse: negative payload length")
+	}
+	return appendPAEHeader(make([]byte, 0, paeHeaderLen(payloadType)), payloadType, payloadLen)
+}
+
+func paeHeaderLen(payloadType string) int {
+	return len("DSSEv1 ") + 20 + 1 + len(payloadType) + 1 + 20 + 1
+}
+
+func appendPAEHeader(b []byte, payloadType string, payloadLen int64) []byte {
 	b = append(b, "DSSEv1 "...)
 	b = strconv.AppendInt(b, int64(len(payloadType)), 10)
 	b = append(b, ' ')
 	b = append(b, payloadType...)
 	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(len(payload)), 10)
-	b = append(b, ' ')
-	b = append(b, payload...)
-	return b
+	b = strconv.AppendInt(b, payloadLen, 10)
+	return append(b, ' ')
+}
+
+// PAEReader returns a reader of PAE(payloadType, payload) for a payload
+// read from payload, which must hold exactly payloadLen bytes: the
+// encoding is streamed, never held in memory. If payload ends early, or
+// has more than payloadLen bytes, reading fails with [ErrPAELength]
+// (the header would otherwise state a length the signed bytes do not
+// have). A negative payloadLen also fails with ErrPAELength.
+func PAEReader(payloadType string, payloadLen int64, payload io.Reader) io.Reader {
+	if payloadLen < 0 {
+		return &paeReader{err: fmt.Errorf("%w: negative payload length %d", ErrPAELength, payloadLen)}
+	}
+	return &paeReader{header: PAEHeader(payloadType, payloadLen), payload: payload, total: payloadLen, remaining: payloadLen}
+}
+
+type paeReader struct {
+	header    []byte
+	payload   io.Reader
+	total     int64 // payload bytes declared in the header
+	remaining int64 // payload bytes still to come
+	err       error // sticky
+}
+
+func (r *paeReader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if len(r.header) > 0 {
+		n := copy(p, r.header)
+		r.header = r.header[n:]
+		return n, nil
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if r.remaining == 0 {
+		// The payload must end here: one more byte is too many.
+		var one [1]byte
+		n, err := io.ReadFull(r.payload, one[:])
+		switch {
+		case n > 0:
+			r.err = fmt.Errorf("%w: payload longer than the %d bytes declared", ErrPAELength, r.total)
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			r.err = io.EOF
+		default:
+			r.err = err
+		}
+		return 0, r.err
+	}
+	if int64(len(p)) > r.remaining {
+		p = p[:r.remaining]
+	}
+	n, err := r.payload.Read(p)
+	r.remaining -= int64(n)
+	if err == io.EOF {
+		if r.remaining > 0 {
+			r.err = fmt.Errorf("%w: payload ended %d bytes short of the %d declared", ErrPAELength, r.remaining, r.total)
+			return n, r.err
+		}
+		err = nil // checked for extra bytes on the next call
+	}
+	if err != nil {
+		r.err = err
+	}
+	return n, err
 }
 
 type wireSignature struct {

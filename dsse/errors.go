@@ -22,6 +22,10 @@ var (
 	// ErrTooLarge is an input over a size or count bound.
 	ErrTooLarge = errors.New("dsse: input too large")
 
+	// ErrPAELength is a payload streamed through PAEReader whose length
+	// differs from the one its header declares.
+	ErrPAELength = errors.New("dsse: payload length differs from the PAE header")
+
 	// ErrNoSigners is a call to Sign without signers.
 	ErrNoSigners = errors.New("dsse: no signers")
 	// ErrNoVerifiers is a call to Verify without verifiers.

@@ -1,11 +1,15 @@
 package dsse_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/chainproof/chainproof/dsse"
 )
@@ -180,4 +184,33 @@ func ExampleFromProto() {
 	v, err := dsse.Verify(context.Background(), env, dsse.VerifyOptions{}, h)
 	fmt.Println(v.PayloadType, err)
 	// Output: application/vnd.in-toto+json <nil>
+}
+
+func ExamplePAEHeader() {
+	payload := []byte("hello world")
+	fmt.Printf("%q\n", dsse.PAEHeader("http://example.com/HelloWorld", int64(len(payload))))
+	// Output: "DSSEv1 29 http://example.com/HelloWorld 11 "
+}
+
+func ExamplePAEReader() {
+	// Hash the PAE of a payload as it streams (a file, a network body),
+	// without holding the encoding in memory.
+	payload := strings.NewReader("hello world")
+	h := sha256.New()
+	if _, err := io.Copy(h, dsse.PAEReader("http://example.com/HelloWorld", payload.Size(), payload)); err != nil {
+		panic(err)
+	}
+	fmt.Println(bytes.Equal(h.Sum(nil), sha256sum(dsse.PAE("http://example.com/HelloWorld", []byte("hello world")))))
+
+	// A payload that is not the declared length is refused.
+	_, err := io.Copy(io.Discard, dsse.PAEReader("t", 100, strings.NewReader("short")))
+	fmt.Println(errors.Is(err, dsse.ErrPAELength))
+	// Output:
+	// true
+	// true
+}
+
+func sha256sum(b []byte) []byte {
+	s := sha256.Sum256(b)
+	return s[:]
 }

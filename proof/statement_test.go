@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -212,4 +213,51 @@ func TestVerifyEnvelopeErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEnvelopeSignsDSSEPAE: the outer layer signs and verifies exactly
+// dsse.PAE(PayloadType, statement) — proof has no PAE encoder of its own —
+// and the streamed form (dsse.PAEReader) gives the same bytes.
+func TestEnvelopeSignsDSSEPAE(t *testing.T) {
+	ctx := context.Background()
+	rec := signedSample(t)
+	st, err := Statement(rec, testKey, StatementOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dsse.PAE(PayloadType, st)
+	var signed, verified []byte
+	s := dsse.SignerFunc("k", func(_ context.Context, pae []byte) ([]byte, error) {
+		signed = append([]byte(nil), pae...)
+		return []byte("sig"), nil
+	})
+	env, err := SignEnvelope(ctx, rec, testKey, StatementOptions{}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(signed, want) {
+		t.Fatalf("SignEnvelope signed %q, want dsse.PAE of the statement", signed)
+	}
+	if _, err := VerifyEnvelope(ctx, env, testKey, dsse.VerifyOptions{}, paeVerifier{&verified}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(verified, want) {
+		t.Fatalf("VerifyEnvelope verified %q, want dsse.PAE of the statement", verified)
+	}
+	streamed, err := io.ReadAll(dsse.PAEReader(PayloadType, int64(len(st)), bytes.NewReader(st)))
+	if err != nil || !bytes.Equal(streamed, want) {
+		t.Fatalf("dsse.PAEReader differs from dsse.PAE: %v", err)
+	}
+}
+
+// paeVerifier records the PAE it is given and accepts the signature "sig".
+type paeVerifier struct{ got *[]byte }
+
+func (paeVerifier) KeyID() string { return "k" }
+func (v paeVerifier) Verify(_ context.Context, pae, sig []byte) error {
+	*v.got = append([]byte(nil), pae...)
+	if string(sig) != "sig" {
+		return errors.New("bad signature")
+	}
+	return nil
 }
