@@ -98,8 +98,8 @@ func Both(t testing.TB) []Registry {
 	return []Registry{Distribution(t), WithReferrers(t)}
 }
 
-// Cosign returns the path of the real cosign named by CHAINPROOF_COSIGN.
-func Cosign(t testing.TB) string {
+// CosignPath returns the path of the real cosign named by CHAINPROOF_COSIGN.
+func CosignPath(t testing.TB) string {
 	t.Helper()
 	p := os.Getenv(EnvCosign)
 	if p == "" {

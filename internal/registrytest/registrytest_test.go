@@ -95,7 +95,7 @@ func TestCIRegistries(t *testing.T) {
 			}
 		})
 	}
-	if p := registrytest.Cosign(t); p == "" {
+	if p := registrytest.CosignPath(t); p == "" {
 		t.Fatal("no cosign")
 	}
 }
