@@ -95,6 +95,18 @@ func (e *CosignError) Error() string {
 	return fmt.Sprintf("cosign %s: %v: %s", strings.Join(redact(e.Args), " "), e.Err, strings.TrimSpace(e.Stderr))
 }
 
+// Reason returns cosign's own "Error: ..." line (it prints warnings before
+// it), or the last line of standard error.
+func (e *CosignError) Reason() string {
+	lines := strings.Split(strings.TrimSpace(e.Stderr), "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "Error: ") {
+			return strings.TrimPrefix(l, "Error: ")
+		}
+	}
+	return lines[len(lines)-1]
+}
+
 func (e *CosignError) Unwrap() error { return e.Err }
 
 // redact hides identity tokens in error messages.

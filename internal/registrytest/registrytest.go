@@ -178,7 +178,7 @@ func (r Registry) Repo(t testing.TB) string {
 // Image is an image pushed by PushRandom.
 type Image struct {
 	Repo   string      // HOST:PORT/REPO
-	Tag    string      // the tag it was pushed under ("latest")
+	Tag    string      // the tag it was pushed under (PushRandom: "latest")
 	Digest v1.Hash     // manifest digest
 	Ref    name.Digest // REPO@sha256:...
 	Image  v1.Image
@@ -194,25 +194,25 @@ func (i Image) String() string { return i.Ref.String() }
 // repository on r (Repo) under the tag "latest" and returns it.
 func (r Registry) PushRandom(t testing.TB) Image {
 	t.Helper()
-	return r.PushRandomTo(t, r.Repo(t))
+	return PushRandomTo(t, r.Repo(t), "latest")
 }
 
 // PushRandomTo pushes a small random image to repo (HOST:PORT/NAME) under
-// the tag "latest".
-func (r Registry) PushRandomTo(t testing.TB, repo string) Image {
+// tag.
+func PushRandomTo(t testing.TB, repo, tag string) Image {
 	t.Helper()
 	img, err := random.Image(1024, 1, random.WithSource(mrand.NewSource(seed())))
 	if err != nil {
 		t.Fatalf("registrytest: random image: %v", err)
 	}
-	tag, err := name.NewTag(repo+":latest", name.Insecure)
+	tg, err := name.NewTag(repo+":"+tag, name.Insecure)
 	if err != nil {
 		t.Fatalf("registrytest: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := remote.Write(tag, img, remote.WithContext(ctx)); err != nil {
-		t.Fatalf("registrytest: pushing %s: %v", tag, err)
+	if err := remote.Write(tg, img, remote.WithContext(ctx)); err != nil {
+		t.Fatalf("registrytest: pushing %s: %v", tg, err)
 	}
 	h, err := img.Digest()
 	if err != nil {
@@ -222,7 +222,7 @@ func (r Registry) PushRandomTo(t testing.TB, repo string) Image {
 	if err != nil {
 		t.Fatalf("registrytest: %v", err)
 	}
-	return Image{Repo: repo, Tag: "latest", Digest: h, Ref: d, Image: img}
+	return Image{Repo: repo, Tag: tag, Digest: h, Ref: d, Image: img}
 }
 
 var seeds atomic.Int64
