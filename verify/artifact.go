@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -9,13 +10,18 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/chainproof/chainproof/internal/ctxio"
 )
 
 // Artifact is what a bundle is verified against. Set exactly one field.
 type Artifact struct {
-	// Path of a file, hashed as it is read.
+	// Path of a regular file, hashed as it is read (a FIFO, device or
+	// directory is refused: it may never end).
 	Path string
-	// Reader streams the artifact; it is read once, to the end.
+	// Reader streams the artifact; it is read once, to the end, and the
+	// verification's context is checked between reads (a Read that
+	// blocks forever still blocks: give such readers a deadline).
 	Reader io.Reader
 	// Digest is "sha256:<hex>" (also sha384, sha512). It must use the
 	// algorithm the bundle signed: a message signature by an Ed25519 key
@@ -62,7 +68,7 @@ func (d digest) String() string { return d.alg + ":" + hex.EncodeToString(d.sum)
 
 // resolve returns the artifact's digest under alg (sha256, sha384, sha512).
 // A Reader can be resolved only once.
-func (a Artifact) resolve(alg string) (digest, error) {
+func (a Artifact) resolve(ctx context.Context, alg string) (digest, error) {
 	if a.hashed != nil {
 		sum, ok := (*a.hashed)[alg]
 		if !ok {
@@ -97,52 +103,116 @@ func (a Artifact) resolve(alg string) (digest, error) {
 		}
 		return digest{alg: alg, sum: sum}, nil
 	case a.Path != "":
-		f, err := os.Open(a.Path)
+		f, err := openRegular(a.Path)
 		if err != nil {
-			return digest{}, fail(CheckArtifact, ErrArtifact, err)
+			return digest{}, err
 		}
 		defer f.Close()
-		return hashReader(f, alg)
+		return hashReader(ctx, f, alg)
 	default:
-		return hashReader(a.Reader, alg)
+		return hashReader(ctx, a.Reader, alg)
 	}
 }
 
-func hashReader(r io.Reader, alg string) (digest, error) {
+// openRegular opens path for reading if it is a regular file. A FIFO, a
+// device such as /dev/zero or a directory is refused before any read
+// (the check is on the opened file, so a path swapped after it cannot
+// slip through).
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscallNonblock, 0)
+	if err != nil {
+		return nil, fail(CheckArtifact, ErrArtifact, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fail(CheckArtifact, ErrArtifact, err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, failf(CheckArtifact, ErrArtifact, "artifact %q is not a regular file (%s)", path, fi.Mode().Type())
+	}
+	return f, nil
+}
+
+func hashReader(ctx context.Context, r io.Reader, alg string) (digest, error) {
 	h := newHash(alg)
-	if _, err := io.Copy(h, r); err != nil {
+	if _, err := io.Copy(h, ctxio.Reader(ctx, r)); err != nil {
+		if ctx.Err() != nil {
+			return digest{}, fail(CheckArtifact, ErrVerification, err)
+		}
 		return digest{}, fail(CheckArtifact, ErrArtifact, err)
 	}
 	return digest{alg: alg, sum: h.Sum(nil)}, nil
 }
 
+// subjectAlgs are the algorithms a file or reader is hashed with for an
+// attestation, whose subjects may carry either.
+var subjectAlgs = []string{"sha256", "sha512"}
+
+// resolveSubjectDigests returns the artifact's digests an attestation's
+// subjects can be matched against: SHA-256 and SHA-512 of a file or
+// reader (read once), or a given digest under its own algorithm.
+func (a Artifact) resolveSubjectDigests(ctx context.Context) ([]digest, error) {
+	if a.hashed == nil && a.Digest != "" && a.Path == "" && a.Reader == nil {
+		alg, _, _ := strings.Cut(a.Digest, ":")
+		d, err := a.resolve(ctx, alg)
+		if err != nil {
+			return nil, err
+		}
+		return []digest{d}, nil
+	}
+	h, err := a.hashOnce(ctx, subjectAlgs)
+	if err != nil {
+		return nil, err
+	}
+	if h.hashed == nil {
+		_, err := h.resolve(ctx, "sha256") // reports the misuse
+		return nil, err
+	}
+	var out []digest
+	for _, alg := range subjectAlgs {
+		if sum, ok := (*h.hashed)[alg]; ok {
+			out = append(out, digest{alg: alg, sum: sum})
+		}
+	}
+	if len(out) == 0 {
+		return nil, failf(CheckArtifact, ErrArtifact, "artifact was not hashed with sha256 or sha512")
+	}
+	return out, nil
+}
+
 // hashOnce reads a Path or Reader artifact once, hashing it with every
 // algorithm in algs, so that several verifications see the same bytes
 // (a file that changes between them cannot satisfy one requirement with
-// one content and another with another). A Digest is returned unchanged.
-func (a Artifact) hashOnce(algs []string) (Artifact, error) {
+// one content and another with another). SHA-256 and SHA-512 are always
+// included, for attestation subjects. A Digest is returned unchanged.
+func (a Artifact) hashOnce(ctx context.Context, algs []string) (Artifact, error) {
 	if a.Digest != "" || (a.Path == "" && a.Reader == nil) || (a.Path != "" && a.Reader != nil) {
 		return a, nil // resolve reports misuse
 	}
 	r := a.Reader
 	if a.Path != "" {
-		f, err := os.Open(a.Path)
+		f, err := openRegular(a.Path)
 		if err != nil {
-			return a, fail(CheckArtifact, ErrArtifact, err)
+			return a, err
 		}
 		defer f.Close()
 		r = f
 	}
 	hs := map[string]hash.Hash{}
 	var ws []io.Writer
-	for _, alg := range algs {
+	for _, alg := range append(append([]string{}, algs...), subjectAlgs...) {
 		if _, ok := digestSizes[alg]; !ok || hs[alg] != nil {
 			continue
 		}
 		hs[alg] = newHash(alg)
 		ws = append(ws, hs[alg])
 	}
-	if _, err := io.Copy(io.MultiWriter(ws...), r); err != nil {
+	if _, err := io.Copy(io.MultiWriter(ws...), ctxio.Reader(ctx, r)); err != nil {
+		if ctx.Err() != nil {
+			return a, fail(CheckArtifact, ErrVerification, err)
+		}
 		return a, fail(CheckArtifact, ErrArtifact, err)
 	}
 	sums := map[string][]byte{}

@@ -427,3 +427,35 @@ func TestConcurrentVerify(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// BenchmarkHostileRefused measures refusing the two hostile bundles of
+// issue 10: the public-good bundle with its checkpoint signature line
+// repeated 10^6 times, and the DSSE bundle with 1.2 million envelope
+// signatures (about 108 MB). It reports the peak live heap above the
+// input (peak-heap-B) and the bytes allocated per refusal.
+func BenchmarkHostileRefused(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		data func(testing.TB) []byte
+	}{
+		{"checkpoint-1e6-lines", func(tb testing.TB) []byte { return repeatedCheckpointBundle(tb, hostileCheckpointLines) }},
+		{"dsse-1.2e6-signatures", func(tb testing.TB) []byte { return manySignaturesBundle(tb, 1_200_000) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			data := c.data(b)
+			b.SetBytes(int64(len(data)))
+			ctx := context.Background()
+			var peak uint64
+			b.ResetTimer()
+			for b.Loop() {
+				p, _ := peakHeap(func() {
+					if err := refuse(ctx, data); err == nil || err.Error() == "verified" {
+						b.Fatal("not refused:", err)
+					}
+				})
+				peak = max(peak, p)
+			}
+			b.ReportMetric(float64(peak), "peak-heap-B")
+		})
+	}
+}

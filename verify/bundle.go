@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
@@ -74,6 +73,9 @@ func (b *Bundle) IsAttestation() bool { return b.b.GetDsseEnvelope() != nil }
 func ParseBundle(data []byte) (*Bundle, error) {
 	if len(data) > MaxBundleSize {
 		return nil, failf(CheckBundle, ErrBundle, "%d bytes exceeds limit of %d", len(data), MaxBundleSize)
+	}
+	if err := prescan(data); err != nil {
+		return nil, fail(CheckBundle, ErrBundle, err)
 	}
 	pb, err := unmarshalBundle(data, largePayload)
 	if err != nil {
@@ -165,36 +167,60 @@ func newBundle(pb *protobundle.Bundle) (*Bundle, error) {
 	if err := precheck(pb); err != nil {
 		return nil, err
 	}
-
-	b, err := bundle.NewBundle(pb)
+	// The log entries are parsed and checked here, so that their failures
+	// are reported as log failures by where they arose (not by matching
+	// sigstore-go's message, which can quote the bundle).
+	entries, err := checkLogEntries(pb)
 	if err != nil {
-		// sigstore-go parses and validates log entries (body, proof shape)
-		// while building the bundle; report those as log failures.
-		msg := err.Error()
-		for _, s := range []string{"entry body", "inclusion proof", "checkpoint", "tlog", "transparency log"} {
-			if strings.Contains(msg, s) {
-				return nil, fail(CheckTransparencyLog, ErrTransparencyLog, err)
-			}
-		}
-		return nil, fail(CheckBundle, ErrBundle, err)
-	}
-	if err := checkLogEntries(pb); err != nil {
 		return nil, err
 	}
-	return &Bundle{b: b}, nil
+	b, err := bundle.NewBundle(pb)
+	if err != nil {
+		return nil, fail(CheckBundle, ErrBundle, err)
+	}
+	out := &Bundle{b: b}
+	out.entriesOnce.Do(func() { out.entries = entries })
+	return out, nil
+}
+
+// Bundle media types: each version has two spellings.
+const mediaTypeBase = "application/vnd.dev.sigstore.bundle"
+
+// bundleVersion returns the version ("0.1", "0.2" or "0.3") a media type
+// names; every other media type is unsupported.
+func bundleVersion(mediaType string) (string, bool) {
+	for _, v := range []string{"0.1", "0.2", "0.3"} {
+		if mediaType == mediaTypeBase+"+json;version="+v || mediaType == mediaTypeBase+".v"+v+"+json" {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // precheck enforces what sigstore-go's bundle validation leaves to later
-// stages (or to nobody): a certificate chain must be non-empty, its
-// certificates must parse, and it must not include a self-signed (root)
-// certificate: trust anchors come from the trusted root only.
+// stages (or to nobody): the media type must name a supported version in
+// one of its two spellings, the single-certificate form needs v0.3, a
+// certificate chain must be non-empty, its certificates must parse, and it
+// must not include a self-signed (root) certificate: trust anchors come
+// from the trusted root only. Counts are bounded before anything is
+// parsed.
 func precheck(pb *protobundle.Bundle) error {
-	switch pb.GetMediaType() {
-	case "application/vnd.dev.sigstore.bundle+json;version=0.1", "application/vnd.dev.sigstore.bundle+json;version=0.2":
+	version, ok := bundleVersion(pb.GetMediaType())
+	if !ok {
+		return failf(CheckBundle, ErrBundle, "unsupported media type %.100q", pb.GetMediaType())
+	}
+	if version != "0.3" && pb.GetVerificationMaterial().GetCertificate() != nil {
 		// The single-certificate form was introduced in v0.3.
-		if pb.GetVerificationMaterial().GetCertificate() != nil {
-			return failf(CheckBundle, ErrBundle, "media type %s does not allow the v0.3 \"certificate\" verification material", pb.GetMediaType())
-		}
+		return failf(CheckBundle, ErrBundle, "bundle v%s does not allow the v0.3 \"certificate\" verification material", version)
+	}
+	if n := len(pb.GetDsseEnvelope().GetSignatures()); n > MaxBundleArray {
+		return failf(CheckBundle, ErrBundle, "envelope has %d signatures, more than %d", n, MaxBundleArray)
+	}
+	if n := len(pb.GetVerificationMaterial().GetTlogEntries()); n > MaxBundleArray {
+		return failf(CheckBundle, ErrBundle, "%d log entries, more than %d", n, MaxBundleArray)
+	}
+	if n := len(pb.GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps()); n > MaxBundleArray {
+		return failf(CheckBundle, ErrBundle, "%d timestamps, more than %d", n, MaxBundleArray)
 	}
 	chain := pb.GetVerificationMaterial().GetX509CertificateChain()
 	if chain == nil {
@@ -280,6 +306,9 @@ func ParseBundles(r io.Reader) ([]*Bundle, error) {
 
 // parseLine accepts a bundle or {"bundle": bundle, ...}.
 func parseLine(line []byte) (*Bundle, error) {
+	if err := prescan(line); err != nil {
+		return nil, fail(CheckBundle, ErrBundle, err)
+	}
 	var probe struct {
 		MediaType *string         `json:"mediaType"`
 		Bundle    json.RawMessage `json:"bundle"`

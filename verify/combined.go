@@ -87,7 +87,7 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 			}
 		}
 	}
-	artifact, err := artifact.hashOnce(algs)
+	artifact, err := artifact.hashOnce(ctx, algs)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -13,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -130,25 +132,37 @@ const (
 // at each verified time and SCTs (or the key's validity window), then the
 // envelope signature and the statement's subject digests against d. Its
 // errors carry Verifier.Verify's stage prefixes, for classify.
-func verifyDSSE(sv *sgverify.Verifier, ent *entity, tm root.TrustedMaterial, requireSCT bool, d digest) (*sgverify.VerificationResult, *Statement, error) {
+func verifyDSSE(ctx context.Context, sv *sgverify.Verifier, ent *entity, tm root.TrustedMaterial, requireSCT bool, ds []digest) (res *sgverify.VerificationResult, st *Statement, matched digest, err error) {
+	stage := func(c Check) error {
+		if err := ctx.Err(); err != nil {
+			return fail(c, ErrVerification, err)
+		}
+		return nil
+	}
 	logTs, err := sv.VerifyTransparencyLogInclusion(ent)
 	if err != nil {
-		return nil, nil, fmt.Errorf("failed to verify log inclusion: %w", err)
+		return nil, nil, digest{}, fmt.Errorf("failed to verify log inclusion: %w", err)
+	}
+	if err := stage(CheckTimestamp); err != nil {
+		return nil, nil, digest{}, err
 	}
 	tss, err := sv.VerifyObserverTimestamps(ent, logTs)
 	if err != nil {
-		return nil, nil, fmt.Errorf("failed to verify timestamps: %w", err)
+		return nil, nil, digest{}, fmt.Errorf("failed to verify timestamps: %w", err)
+	}
+	if err := stage(CheckCertificate); err != nil {
+		return nil, nil, digest{}, err
 	}
 	vc, err := ent.VerificationContent()
 	if err != nil {
-		return nil, nil, fmt.Errorf("failed to fetch verification content: %w", err)
+		return nil, nil, digest{}, fmt.Errorf("failed to fetch verification content: %w", err)
 	}
-	res := sgverify.NewVerificationResult()
+	res = sgverify.NewVerificationResult()
 	var verifiers []signature.Verifier
 	if leaf := vc.Certificate(); leaf != nil {
 		summary, err := certificate.SummarizeCertificate(leaf)
 		if err != nil {
-			return nil, nil, fmt.Errorf("failed to summarize certificate: %w", err)
+			return nil, nil, digest{}, fmt.Errorf("failed to summarize certificate: %w", err)
 		}
 		// Fulcio may mark an OtherName SAN critical; SummarizeCertificate
 		// handled it, crypto/x509 cannot.
@@ -162,34 +176,34 @@ func verifyDSSE(sv *sgverify.Verifier, ent *entity, tm root.TrustedMaterial, req
 		var chains [][]*x509.Certificate
 		for _, ts := range tss {
 			if chains, err = verifyLeaf(ts.Timestamp, leaf, tm, vc.Intermediates()); err != nil {
-				return nil, nil, fmt.Errorf("failed to verify leaf certificate: %w", err)
+				return nil, nil, digest{}, fmt.Errorf("failed to verify leaf certificate: %w", err)
 			}
 		}
 		if requireSCT {
 			if err := sgverify.VerifySignedCertificateTimestamp(chains, 1, tm); err != nil {
-				return nil, nil, fmt.Errorf("failed to verify signed certificate timestamp: %w", err)
+				return nil, nil, digest{}, fmt.Errorf("failed to verify signed certificate timestamp: %w", err)
 			}
 		}
 		res.Signature = &sgverify.SignatureVerificationResult{Certificate: &summary}
 		version, err := ent.Version()
 		if err != nil {
-			return nil, nil, fmt.Errorf("failed to fetch entity version: %w", err)
+			return nil, nil, digest{}, fmt.Errorf("failed to fetch entity version: %w", err)
 		}
 		if verifiers, err = certVerifiers(leaf, version); err != nil {
-			return nil, nil, fmt.Errorf("failed to get signature verifier: %w", err)
+			return nil, nil, digest{}, fmt.Errorf("failed to get signature verifier: %w", err)
 		}
 	} else if pk := vc.PublicKey(); pk != nil {
 		for _, ts := range tss {
 			if !vc.ValidAtTime(ts.Timestamp, tm) {
-				return nil, nil, failf(CheckTimestamp, ErrTimestamp, "signature time outside of public key validity window")
+				return nil, nil, digest{}, failf(CheckTimestamp, ErrTimestamp, "signature time outside of public key validity window")
 			}
 		}
 		if requireSCT {
-			return nil, nil, failf(CheckCertificate, ErrSCT, "SCTs required but bundle is signed with a public key, which cannot contain SCTs")
+			return nil, nil, digest{}, failf(CheckCertificate, ErrSCT, "SCTs required but bundle is signed with a public key, which cannot contain SCTs")
 		}
 		kv, err := tm.PublicKeyVerifier(pk.Hint())
 		if err != nil {
-			return nil, nil, fmt.Errorf("failed to get signature verifier: %w", err)
+			return nil, nil, digest{}, fmt.Errorf("failed to get signature verifier: %w", err)
 		}
 		verifiers = []signature.Verifier{kv}
 		// An Ed25519 key signs DSSE as pure Ed25519 (Rekor v1 dsse entries)
@@ -205,21 +219,24 @@ func verifyDSSE(sv *sgverify.Verifier, ent *entity, tm root.TrustedMaterial, req
 		hint := []byte(pk.Hint())
 		res.Signature = &sgverify.SignatureVerificationResult{PublicKeyID: &hint}
 	} else {
-		return nil, nil, failf(CheckSignature, ErrSignature, "failed to get signature verifier: no public key or certificate found")
+		return nil, nil, digest{}, failf(CheckSignature, ErrSignature, "failed to get signature verifier: no public key or certificate found")
 	}
 
+	if err := stage(CheckSignature); err != nil {
+		return nil, nil, digest{}, err
+	}
 	env := ent.GetDsseEnvelope()
 	if err := verifyEnvelope(verifiers, env); err != nil {
-		return nil, nil, fail(CheckSignature, ErrSignature, fmt.Errorf("failed to verify signature: could not verify envelope: %w", err))
+		return nil, nil, digest{}, fail(CheckSignature, ErrSignature, fmt.Errorf("failed to verify signature: could not verify envelope: %w", err))
 	}
 	// The stages from here on read what the signer wrote: their errors are
 	// typed here, never classified by their (signer-influenced) text.
-	st, err := checkSubjects(env, d)
+	st, matched, err = checkSubjects(env, ds)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, digest{}, err
 	}
 	res.VerifiedTimestamps = tss
-	return res, st, nil
+	return res, st, matched, nil
 }
 
 // verifyLeaf verifies leaf, with the bundle's intermediates, against the
@@ -301,44 +318,58 @@ func verifyEnvelope(verifiers []signature.Verifier, env *protodsse.Envelope) err
 }
 
 // checkSubjects parses the verified in-toto statement and checks that one
-// subject carries the artifact digest d, as sigstore-go does for
-// WithArtifactDigest. The statement's predicate aliases the payload.
-func checkSubjects(env *protodsse.Envelope, d digest) (*Statement, error) {
+// subject carries one of the artifact's digests ds, as sigstore-go does
+// for WithArtifactDigest; it returns the digest that matched. When no
+// subject carries a digest of an algorithm in ds, the error names the
+// algorithms the subjects do carry. The statement's predicate aliases the
+// payload.
+func checkSubjects(env *protodsse.Envelope, ds []digest) (*Statement, digest, error) {
 	if env.GetPayloadType() != InTotoPayloadType {
-		return nil, failf(CheckPredicate, ErrPredicate, "unsupported DSSE payload type %.100q (want %s)", env.GetPayloadType(), InTotoPayloadType)
+		return nil, digest{}, failf(CheckPredicate, ErrPredicate, "unsupported DSSE payload type %.100q (want %s)", env.GetPayloadType(), InTotoPayloadType)
 	}
 	st, err := decodeStatement(env.GetPayload())
 	if err != nil {
-		return nil, fail(CheckPredicate, ErrPredicate, fmt.Errorf("parsing the signed in-toto statement: %w", err))
+		return nil, digest{}, fail(CheckPredicate, ErrPredicate, fmt.Errorf("parsing the signed in-toto statement: %w", err))
 	}
 	if len(st.Subject) > maxSubjects {
-		return nil, failf(CheckPredicate, ErrPredicate, "too many subjects: %d > %d", len(st.Subject), maxSubjects)
+		return nil, digest{}, failf(CheckPredicate, ErrPredicate, "too many subjects: %d > %d", len(st.Subject), maxSubjects)
 	}
 	for _, s := range st.Subject {
 		if len(s.Digest) > maxSubjectDigests {
-			return nil, failf(CheckPredicate, ErrPredicate, "too many digests: %d > %d", len(s.Digest), maxSubjectDigests)
+			return nil, digest{}, failf(CheckPredicate, ErrPredicate, "too many digests: %d > %d", len(s.Digest), maxSubjectDigests)
 		}
 	}
-	found, algFound := false, false
+	carried := map[string]bool{}
+	algFound := false
 	for _, s := range st.Subject {
 		for alg, hx := range s.Digest {
 			sum, err := hex.DecodeString(hx)
 			if err != nil {
-				return nil, fail(CheckPredicate, ErrPredicate, fmt.Errorf("subject digest %.20q is not hex: %w", alg, err))
+				return nil, digest{}, fail(CheckPredicate, ErrPredicate, fmt.Errorf("subject digest %.20q is not hex: %w", alg, err))
 			}
-			if alg == d.alg {
-				algFound = true
-				found = found || bytes.Equal(sum, d.sum)
+			carried[alg] = true
+			for _, d := range ds {
+				if alg == d.alg {
+					algFound = true
+					if bytes.Equal(sum, d.sum) {
+						return st, d, nil
+					}
+				}
 			}
 		}
 	}
-	switch {
-	case !algFound:
-		return nil, failf(CheckArtifact, ErrArtifact, "no subject of the statement has a %s digest", d.alg)
-	case !found:
-		return nil, failf(CheckArtifact, ErrArtifact, "artifact %s matches no subject of the statement", d)
+	if !algFound {
+		var have, want []string
+		for alg := range carried {
+			have = append(have, fmt.Sprintf("%.20q", alg))
+		}
+		sort.Strings(have)
+		for _, d := range ds {
+			want = append(want, d.alg)
+		}
+		return nil, digest{}, failf(CheckArtifact, ErrArtifact, "no subject of the statement has a %s digest of the artifact; the subjects carry %s", strings.Join(want, " or "), strings.Join(have, ", "))
 	}
-	return st, nil
+	return nil, digest{}, failf(CheckArtifact, ErrArtifact, "artifact %s matches no subject of the statement", ds[0])
 }
 
 // aliasedJSON is a JSON value that keeps the decoder's slice of the input

@@ -104,10 +104,23 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			return nil, failf(CheckPredicate, ErrPredicate, "payload type %q is not an in-toto statement", env.GetPayloadType())
 		}
 	}
-	d, err := artifact.resolve(alg)
-	if err != nil {
-		return nil, err
+	// An attestation's subjects may carry any digest: a file or reader is
+	// hashed (once) with SHA-256 and SHA-512, a given digest is used with
+	// its own algorithm.
+	var ds []digest
+	if env != nil {
+		var err error
+		if ds, err = artifact.resolveSubjectDigests(ctx); err != nil {
+			return nil, err
+		}
+	} else {
+		d, err := artifact.resolve(ctx, alg)
+		if err != nil {
+			return nil, err
+		}
+		ds = []digest{d}
 	}
+	d := ds[0]
 	if msg != nil && msg.GetMessageDigest() != nil && !bytesEqual(msg.GetMessageDigest().GetDigest(), d.sum) {
 		return nil, failf(CheckArtifact, ErrArtifact, "artifact %s does not match the bundle's message digest %s:%s", d, alg, hex.EncodeToString(msg.GetMessageDigest().GetDigest()))
 	}
@@ -132,9 +145,19 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 		if err != nil {
 			return nil, fail(CheckPolicy, ErrPolicy, err)
 		}
+		signer, err := bundleSigner(vc, tm)
+		if err != nil {
+			return nil, fail(CheckSignature, ErrSignature, err)
+		}
+		if err := checkLogBinding(ctx, b, v.trust.material, signer, keyed); err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fail(CheckTransparencyLog, ErrVerification, err)
+		}
 		var res *sgverify.VerificationResult
 		if env != nil {
-			res, st, err = verifyDSSE(sv, ent, tm, requireSCT, d)
+			res, st, d, err = verifyDSSE(ctx, sv, ent, tm, requireSCT, ds)
 		} else {
 			res, err = sv.Verify(ent, p)
 		}
@@ -234,7 +257,9 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			InclusionProof: e.GetInclusionProof() != nil,
 			Promise:        e.GetInclusionPromise() != nil,
 		}
-		if t := e.GetIntegratedTime(); t != 0 {
+		// The integrated time is signed only by a promise (verified by
+		// checkLogBinding); without one it is the bundle author's word.
+		if t := e.GetIntegratedTime(); t != 0 && le.Promise {
 			le.IntegratedTime = unixUTC(t)
 		}
 		res.LogEntries = append(res.LogEntries, le)

@@ -1,0 +1,3 @@
+package verify_test
+
+const hostileCheckpointLines = 1_000_000

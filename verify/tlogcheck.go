@@ -1,0 +1,198 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	rekortilesverify "github.com/sigstore/rekor-tiles/v2/pkg/verify"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
+	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+)
+
+// checkLogBinding runs before sigstore-go's log verification and makes it
+// all-or-nothing: sigstore-go skips an entry whose log the trusted root
+// does not know or whose promise (SET) does not verify, and for Rekor v2
+// never reads the body the bundle carries. Here every entry must
+//
+//   - come from a log of trust (the trusted root's logs),
+//   - have a promise that verifies, if it has one,
+//   - carry a body that describes this bundle: for Rekor v2, the body's
+//     leaf hash is the one the inclusion proof proves (sigstore-go proves
+//     a leaf rebuilt from the bundle, so the body could be any other);
+//     for Rekor v1, the body's signature(s), key or certificate, and
+//     digest or payload hash (and payload type) are this bundle's.
+//
+// signer is the bundle's leaf certificate or the policy key being tried.
+// A Rekor v1 body naming another key, for a key-signed bundle, is an
+// identity mismatch (the next policy key may be the one); anything else is
+// a log failure. ctx is checked between entries.
+func checkLogBinding(ctx context.Context, b *Bundle, trust root.TrustedMaterial, signer any, keyed bool) error {
+	entries, err := b.tlogEntries()
+	if err != nil {
+		return fail(CheckTransparencyLog, ErrTransparencyLog, err)
+	}
+	logs := trust.RekorLogs()
+	pb := b.b.Bundle
+	for i, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return fail(CheckTransparencyLog, ErrVerification, err)
+		}
+		bad := func(format string, args ...any) error {
+			return failf(CheckTransparencyLog, ErrTransparencyLog, "entry %d: "+format, append([]any{i}, args...)...)
+		}
+		logID := hex.EncodeToString([]byte(e.LogKeyID()))
+		if _, ok := logs[logID]; !ok {
+			return bad("log %s is not in the trusted root", logID)
+		}
+		if e.HasInclusionPromise() {
+			if err := tlog.VerifySET(e, logs); err != nil {
+				return bad("signed entry timestamp: %w", err)
+			}
+		}
+		if e.IsRekorV2() {
+			if err := checkV2Leaf(e); err != nil {
+				return bad("%w", err)
+			}
+			continue
+		}
+		if err := checkV1Body(e, pb, signer); err != nil {
+			var km *keyMismatch
+			if keyed && errors.As(err, &km) {
+				return failf(CheckIdentity, ErrIdentity, "entry %d: %v", i, err)
+			}
+			return bad("%w", err)
+		}
+	}
+	return nil
+}
+
+// checkV2Leaf checks that a Rekor v2 entry's body is the leaf its
+// inclusion proof proves under its checkpoint's root hash (whose signature
+// sigstore-go verifies next, against a leaf it rebuilds from the bundle:
+// both leaves proving the same root by the same path makes them one).
+func checkV2Leaf(e *tlog.Entry) error {
+	tle := e.TransparencyLogEntry()
+	cp, _, err := parseCheckpoint(tle.GetInclusionProof().GetCheckpoint().GetEnvelope())
+	if err != nil {
+		return err
+	}
+	if err := rekortilesverify.VerifyInclusionProof(tle, cp); err != nil {
+		return fmt.Errorf("the entry body is not the logged entry: %w", err)
+	}
+	return nil
+}
+
+// keyMismatch: a Rekor v1 body names another key or certificate.
+type keyMismatch struct{ what string }
+
+func (k *keyMismatch) Error() string { return "the entry body names another " + k.what }
+
+// v1Body is what checkV1Body reads of a Rekor v1 body beyond sigstore-go's
+// accessors: the signature count of dsse and intoto entries and intoto's
+// payload type.
+type v1Body struct {
+	Spec struct {
+		Signatures []json.RawMessage `json:"signatures"` // dsse
+		Content    struct {
+			Envelope struct {
+				PayloadType string            `json:"payloadType"`
+				Signatures  []json.RawMessage `json:"signatures"`
+			} `json:"envelope"`
+		} `json:"content"` // intoto
+	} `json:"spec"`
+}
+
+func checkV1Body(e *tlog.Entry, pb *protobundle.Bundle, signer any) error {
+	var body v1Body
+	if err := json.Unmarshal(e.TransparencyLogEntry().GetCanonicalizedBody(), &body); err != nil {
+		return fmt.Errorf("body: %w", err)
+	}
+	kind := e.TransparencyLogEntry().GetKindVersion().GetKind()
+	var sig []byte
+	switch {
+	case pb.GetMessageSignature() != nil:
+		ms := pb.GetMessageSignature()
+		sig = ms.GetSignature()
+		digest, alg, ok := e.GetHashedRekordDigest()
+		if !ok || kind != "hashedrekord" {
+			return fmt.Errorf("a message signature needs a hashedrekord entry, not %.40q", kind)
+		}
+		want, ok := hashAlgs[ms.GetMessageDigest().GetAlgorithm()]
+		if !ok || !strings.EqualFold(alg, want) || !bytes.Equal(digest, ms.GetMessageDigest().GetDigest()) {
+			return fmt.Errorf("the entry body signs %s:%x, the bundle %s:%x", alg, digest, want, ms.GetMessageDigest().GetDigest())
+		}
+	case pb.GetDsseEnvelope() != nil:
+		env := pb.GetDsseEnvelope()
+		if len(env.GetSignatures()) > 0 {
+			sig = env.GetSignatures()[0].GetSig()
+		}
+		n := len(body.Spec.Signatures)
+		switch kind {
+		case "dsse":
+		case "intoto":
+			n = len(body.Spec.Content.Envelope.Signatures)
+			if body.Spec.Content.Envelope.PayloadType != env.GetPayloadType() {
+				return fmt.Errorf("the entry body's payload type %.100q is not the envelope's", body.Spec.Content.Envelope.PayloadType)
+			}
+		default:
+			return fmt.Errorf("an envelope needs a dsse or intoto entry, not %.40q", kind)
+		}
+		if n != len(env.GetSignatures()) {
+			return fmt.Errorf("the entry body has %d signatures, the envelope %d", n, len(env.GetSignatures()))
+		}
+		got, ok := e.GetDssePayloadHash()
+		want := sha256.Sum256(env.GetPayload())
+		if !ok || !bytes.Equal(got, want[:]) {
+			return fmt.Errorf("the entry body's payload hash %x is not the envelope payload's %x", got, want)
+		}
+	default:
+		return errors.New("bundle has no signature")
+	}
+	if !bytes.Equal(e.Signature(), sig) {
+		return errors.New("the entry body holds another signature")
+	}
+	switch want := signer.(type) {
+	case *x509.Certificate:
+		if got, ok := e.PublicKey().(*x509.Certificate); !ok || !got.Equal(want) {
+			return &keyMismatch{"certificate"}
+		}
+	case crypto.PublicKey:
+		got := e.PublicKey()
+		if _, isCert := got.(*x509.Certificate); isCert || got == nil {
+			return &keyMismatch{"key"}
+		}
+		if k, ok := want.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(got) {
+			return &keyMismatch{"key"}
+		}
+	default:
+		return errors.New("no signer to compare")
+	}
+	return nil
+}
+
+// bundleSigner returns the key or certificate the log entries must name:
+// the leaf certificate, or the policy key tm resolves the bundle's hint to.
+func bundleSigner(vc sgverify.VerificationContent, tm root.TrustedMaterial) (any, error) {
+	if c := vc.Certificate(); c != nil {
+		return c, nil
+	}
+	pk := vc.PublicKey()
+	if pk == nil {
+		return nil, errors.New("no certificate or public key")
+	}
+	v, err := tm.PublicKeyVerifier(pk.Hint())
+	if err != nil {
+		return nil, err
+	}
+	return v.PublicKey()
+}
