@@ -45,7 +45,35 @@
 // timestamp present must verify, and at least one observer timestamp is
 // required; the certificate must chain to a trusted Fulcio CA at every
 // verified time. The artifact digest must match the message digest (message
-// signatures) or a statement subject (attestations).
+// signatures) or a statement subject (attestations; a file or reader is
+// hashed with SHA-256 and SHA-512, so subjects may carry either).
+//
+// A bundle must also be consistent with itself, which sigstore-go v1.3
+// leaves unchecked: every log entry present must verify (an entry from a
+// log the trusted root does not know, or with a bad promise, is refused,
+// not skipped); a Rekor v1 body must hold this bundle's signature, key or
+// certificate and digest (or envelope payload hash, signature count and
+// payload type), and a Rekor v2 body must be the very leaf its inclusion
+// proof proves; the inclusion proof's root hash and tree size must be the
+// checkpoint's and its index the entry's (for Rekor v1 with a promise, at
+// most the entry's, which counts across shards). A log entry's integrated
+// time is reported only when a verified promise signs it. The media type
+// must name v0.1, v0.2 or v0.3 in either spelling
+// ("...bundle+json;version=0.3" or "...bundle.v0.3+json"), and only v0.3
+// may use the single "certificate" form. Which check refuses a bundle
+// never depends on text its author wrote.
+//
+// # Bounds
+//
+// Hostile input is bounded before it is decoded or verified: a bundle's
+// JSON is scanned once and refused at the first array or object over
+// MaxBundleArray members (the envelope's signatures among them), nesting
+// over 32 levels or checkpoint over MaxCheckpointSize bytes; a checkpoint
+// may hold at most MaxCheckpointSignatures signature lines, no signer
+// twice, and for Rekor v1 (whose every line is verified) only lines naming
+// the log. The context is checked between stages, and between reads of an
+// artifact Reader; Artifact.Path must be a regular file (a FIFO or a
+// device may never end).
 //
 // # Policies
 //

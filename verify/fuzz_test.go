@@ -87,3 +87,39 @@ func FuzzParseBundles(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTrustedRoot: no panics; every error is a *verify.Error under
+// ErrTrustedRoot; a root that parses reports the source it was given and
+// serves the verification material it holds.
+func FuzzParseTrustedRoot(f *testing.F) {
+	paths, _ := filepath.Glob(filepath.Join(casesDir, "*", "trusted_root.json"))
+	seen := map[string]bool{}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if !seen[string(data)] {
+			seen[string(data)] = true
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tr, err := verify.ParseTrustedRoot(data, "fuzz")
+		if err != nil {
+			var ve *verify.Error
+			if !errors.As(err, &ve) || !errors.Is(err, verify.ErrTrustedRoot) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		if tr.Source() != "fuzz" || tr.Material() == nil {
+			t.Fatalf("parsed root: source %q, material %v", tr.Source(), tr.Material())
+		}
+		_ = tr.Material().RekorLogs()
+		_ = tr.Material().FulcioCertificateAuthorities()
+		_ = tr.Material().TimestampingAuthorities()
+		_ = tr.Material().CTLogs()
+	})
+}
