@@ -101,6 +101,8 @@ func TestHostileBundlesBounded(t *testing.T) {
 	}{
 		{"more lines than MaxCheckpointSignatures", distinct(verify.MaxCheckpointSignatures + 1)},
 		{"line repeated twice", func(real string) string { return real + real }},
+		{"line with another key hint", distinct(1)},
+		{"real line and one with another key hint", func(real string) string { return real + distinct(1)(real) }},
 		{"line of another signer", func(real string) string {
 			return real + strings.Replace(real, "rekor.sigstore.dev", "evil.example", 1)
 		}},

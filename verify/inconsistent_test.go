@@ -85,32 +85,7 @@ func TestInconsistentBundles(t *testing.T) {
 			}
 			return entry0(pb)
 		}()
-		for _, tc := range []struct {
-			name string
-			f    func(pb *protobundle.Bundle)
-		}{
-			{"swapped body", func(pb *protobundle.Bundle) {
-				entry0(pb).CanonicalizedBody = otherEntry.GetCanonicalizedBody()
-			}},
-			{"swapped entry", func(pb *protobundle.Bundle) {
-				pb.VerificationMaterial.TlogEntries[0] = proto.Clone(otherEntry).(*protorekor.TransparencyLogEntry)
-			}},
-			{"flipped root hash", func(pb *protobundle.Bundle) { entry0(pb).InclusionProof.RootHash[0] ^= 1 }},
-			{"changed tree size", func(pb *protobundle.Bundle) { entry0(pb).InclusionProof.TreeSize++ }},
-			{"disagreeing log index", func(pb *protobundle.Bundle) {
-				if rekor.opts.RekorV1 {
-					// A Rekor v1 index counts across shards, so a proof's
-					// index may be lower, never higher.
-					entry0(pb).InclusionProof.LogIndex = entry0(pb).LogIndex + 1
-				} else {
-					entry0(pb).LogIndex++
-				}
-			}},
-			{"disagreeing log index, no promise", func(pb *protobundle.Bundle) {
-				entry0(pb).InclusionPromise = nil
-				entry0(pb).LogIndex++
-			}},
-		} {
+		for _, tc := range inconsistentMutations(rekor.opts.RekorV1, otherEntry) {
 			t.Run(rekor.name+"/"+tc.name, func(t *testing.T) {
 				bj := mutate(t, good, tc.f)
 				_, err := parseAndVerify(v, bj, verify.Artifact{Digest: digestOf(art)}, alice)
@@ -122,6 +97,40 @@ func TestInconsistentBundles(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// mutation is one way of making a bundle inconsistent with itself.
+type mutation struct {
+	name string
+	f    func(pb *protobundle.Bundle)
+}
+
+// inconsistentMutations are the four inconsistent bundles of issue 10 (and
+// variants): other is a genuine entry of another signature in the same log.
+func inconsistentMutations(rekorV1 bool, other *protorekor.TransparencyLogEntry) []mutation {
+	return []mutation{
+		{"swapped body", func(pb *protobundle.Bundle) {
+			entry0(pb).CanonicalizedBody = other.GetCanonicalizedBody()
+		}},
+		{"swapped entry", func(pb *protobundle.Bundle) {
+			pb.VerificationMaterial.TlogEntries[0] = proto.Clone(other).(*protorekor.TransparencyLogEntry)
+		}},
+		{"flipped root hash", func(pb *protobundle.Bundle) { entry0(pb).InclusionProof.RootHash[0] ^= 1 }},
+		{"changed tree size", func(pb *protobundle.Bundle) { entry0(pb).InclusionProof.TreeSize++ }},
+		{"disagreeing log index", func(pb *protobundle.Bundle) {
+			if rekorV1 {
+				// A Rekor v1 index counts across shards, so a proof's
+				// index may be lower, never higher.
+				entry0(pb).InclusionProof.LogIndex = entry0(pb).LogIndex + 1
+			} else {
+				entry0(pb).LogIndex++
+			}
+		}},
+		{"disagreeing log index, no promise", func(pb *protobundle.Bundle) {
+			entry0(pb).InclusionPromise = nil
+			entry0(pb).LogIndex++
+		}},
 	}
 }
 

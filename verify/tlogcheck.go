@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -59,6 +60,15 @@ func checkLogBinding(ctx context.Context, b *Bundle, trust root.TrustedMaterial,
 				return bad("signed entry timestamp: %w", err)
 			}
 		}
+		if !e.IsRekorV2() && e.HasInclusionProof() {
+			// sigstore-go verifies every line of a Rekor v1 checkpoint:
+			// each must carry this log's key hint (checkLogEntries made
+			// them name the log, and no signer repeat), so at most one
+			// signature is verified.
+			if err := checkV1Hints(e, logs[logID]); err != nil {
+				return bad("%w", err)
+			}
+		}
 		if e.IsRekorV2() {
 			if err := checkV2Leaf(e); err != nil {
 				return bad("%w", err)
@@ -88,6 +98,28 @@ func checkV2Leaf(e *tlog.Entry) error {
 	}
 	if err := rekortilesverify.VerifyInclusionProof(tle, cp); err != nil {
 		return fmt.Errorf("the entry body is not the logged entry: %w", err)
+	}
+	return nil
+}
+
+// checkV1Hints checks that every signature line of a Rekor v1 checkpoint
+// carries the key hint of log (the first four bytes of the SHA-256 of its
+// key's PKIX encoding).
+func checkV1Hints(e *tlog.Entry, log *root.TransparencyLog) error {
+	_, signers, err := parseCheckpoint(e.TransparencyLogEntry().GetInclusionProof().GetCheckpoint().GetEnvelope())
+	if err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKIXPublicKey(log.PublicKey)
+	if err != nil {
+		return fmt.Errorf("log key: %w", err)
+	}
+	sum := sha256.Sum256(der)
+	hint := binary.BigEndian.Uint32(sum[:4])
+	for _, s := range signers {
+		if s.hint != hint {
+			return fmt.Errorf("checkpoint signature with key hint %08x is not the log's (%08x)", s.hint, hint)
+		}
 	}
 	return nil
 }
