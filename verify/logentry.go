@@ -84,6 +84,10 @@ func checkLogEntries(pb *protobundle.Bundle) ([]*tlog.Entry, error) {
 	return entries, nil
 }
 
+// maxProofHashes bounds an inclusion proof: a tree of fewer than 2^63
+// leaves has paths of at most 63 hashes.
+const maxProofHashes = 63
+
 // checkpointSigner is a checkpoint signature line's signer.
 type checkpointSigner struct {
 	name string
@@ -153,8 +157,8 @@ func checkProof(e *protorekor.TransparencyLogEntry, rekorV2 bool) error {
 		return fmt.Errorf("inclusion proof root hash %x, checkpoint root hash %x", p.GetRootHash(), cp.Hash)
 	case p.GetLogIndex() < 0 || p.GetLogIndex() >= p.GetTreeSize():
 		return fmt.Errorf("inclusion proof index %d outside a tree of size %d", p.GetLogIndex(), p.GetTreeSize())
-	case len(p.GetHashes()) > 64:
-		return fmt.Errorf("inclusion proof of %d hashes", len(p.GetHashes()))
+	case len(p.GetHashes()) > maxProofHashes:
+		return fmt.Errorf("inclusion proof of %d hashes, more than %d", len(p.GetHashes()), maxProofHashes)
 	}
 	switch {
 	case rekorV2 || e.GetInclusionPromise() == nil:

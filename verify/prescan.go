@@ -150,11 +150,15 @@ func jsonStringEnd(data []byte, i int) int {
 	return len(data)
 }
 
+// maxFieldName bounds the object keys prescan compares (quotes and
+// escapes included): longer ones name no bundle field.
+const maxFieldName = 64
+
 // normalizeKey returns an object key as protojson may match it to a field:
 // either the JSON name (tlogEntries) or the proto name (tlog_entries), so
 // underscores are dropped and case folded.
 func normalizeKey(quoted []byte) string {
-	if len(quoted) < 2 || quoted[len(quoted)-1] != '"' || len(quoted) > 64 {
+	if len(quoted) < 2 || quoted[len(quoted)-1] != '"' || len(quoted) > maxFieldName {
 		return "" // no bundle field has a name this long
 	}
 	s := string(quoted[1 : len(quoted)-1])
