@@ -3,9 +3,10 @@
 // of the Ophamin project (Python reference implementation; its Rust and
 // JS/TS ports verify the same bytes).
 //
-// The specification is PROOF-SPEC.md of this project (shared/PROOF-SPEC.md):
-// section 1 is the record, section 2 the canonical form, section 3 the
-// verification rule and section 4 the in-toto statement and DSSE wrappers.
+// The specification is SPEC.md beside this file (proof/SPEC.md in the
+// repository): section 1 is the record, section 2 the canonical form,
+// section 3 the verification rule and section 4 the in-toto statement and
+// DSSE wrappers.
 // The upstream vectors are checked in under testdata/ophamin (see SOURCE.md
 // there) and are the acceptance test.
 //
@@ -23,7 +24,9 @@
 // duplicate keys, invalid UTF-8, lone surrogate escapes, a byte order mark,
 // trailing data, nesting deeper than [MaxDepth] and integers longer than
 // [MaxIntegerDigits] are errors. A differential test compares it with the
-// machine's python3 on generated documents.
+// machine's python3 on generated documents. The input and output grammars,
+// and what each speed trick of the encoder buys, are documented in
+// canonical.go.
 //
 // # Records
 //

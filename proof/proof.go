@@ -63,62 +63,6 @@ type SignOptions struct {
 	AllowNonFinite bool
 }
 
-// record is a parsed proof record: the canonical body and the canonical
-// values of the fields outside it (nil when absent).
-type record struct {
-	body          []byte
-	schemaVersion []byte
-	proofID       []byte
-	signature     []byte
-	attestation   []byte
-	nonFinite     bool
-}
-
-func parseRecord(data []byte) (*record, error) {
-	c := getCanon(data, make([]byte, 0, len(data)+len(data)/8+64))
-	defer putCanon(c)
-	c.record = true
-	if err := c.document(); err != nil {
-		return nil, err
-	}
-	if len(c.out) == 0 || c.out[0] != '{' {
-		return nil, newErr(CheckRecord, ErrMalformedRecord, "not a JSON object")
-	}
-	r := &record{nonFinite: c.nonFinite}
-	out := c.out
-	// Copy the extra fields' values after the body (one buffer).
-	type span struct {
-		dst  *[]byte
-		s, e int
-	}
-	var spans [3]span
-	n := 0
-	for _, m := range c.extra {
-		var dst *[]byte
-		switch string(c.key(m)) {
-		case "proof_id":
-			dst = &r.proofID
-		case "signature":
-			dst = &r.signature
-		case "attestation":
-			dst = &r.attestation
-		}
-		s := len(out)
-		out = append(out, c.scratch[m.val:m.end]...)
-		spans[n] = span{dst, s, len(out)}
-		n++
-	}
-	for _, sp := range spans[:n] {
-		*sp.dst = out[sp.s:sp.e:sp.e]
-	}
-	r.body = out[:c.bodyEnd:c.bodyEnd]
-	if c.schemaEnd > 0 {
-		r.schemaVersion = out[c.schemaVal:c.schemaEnd:c.schemaEnd]
-	}
-	c.out = nil
-	return r, nil
-}
-
 // hexString returns the contents of the canonical JSON string v when it is
 // n lowercase hex digits.
 func hexString(v []byte, n int) ([]byte, bool) {
