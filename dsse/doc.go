@@ -11,6 +11,9 @@
 // (ECDSA P-256/P-384/P-521, Ed25519, RSA-PSS, with RSA PKCS #1 v1.5 also
 // accepted on verify) or from a shared key ([NewHMAC], HMAC-SHA256). Any
 // other algorithm plugs in through the [Signer] and [Verifier] interfaces.
+// Ed25519 public keys of small order or with a non-canonical encoding are
+// refused ([ErrWeakKey]): crypto/ed25519 would let such a key verify
+// forged signatures.
 //
 // A typical round trip:
 //
