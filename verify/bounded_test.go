@@ -43,6 +43,27 @@ func checkpointLines(t testing.TB, lines func(real string) string) []byte {
 	return out
 }
 
+// bigBodyBundle returns the happy-path v0.3 bundle with a log entry body
+// of n bytes.
+func bigBodyBundle(t testing.TB, n int) []byte {
+	t.Helper()
+	data, err := os.ReadFile(happyV03)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b map[string]any
+	if err := json.Unmarshal(data, &b); err != nil {
+		t.Fatal(err)
+	}
+	e := b["verificationMaterial"].(map[string]any)["tlogEntries"].([]any)[0].(map[string]any)
+	e["canonicalizedBody"] = base64.StdEncoding.EncodeToString(make([]byte, n))
+	out, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // allocated returns the bytes f allocated.
 func allocated(f func()) uint64 {
 	var before, after runtime.MemStats
@@ -69,6 +90,7 @@ func TestHostileBundlesBounded(t *testing.T) {
 		{"checkpoint line repeated 10^5 times", repeatedCheckpointBundle(t, 100_000), verify.CheckBundle, verify.ErrBundle},
 		{"envelope with 120,000 signatures", manySignaturesBundle(t, 120_000), verify.CheckBundle, verify.ErrBundle},
 		{"envelope with 257 signatures", manySignaturesBundle(t, verify.MaxBundleArray+1), verify.CheckBundle, verify.ErrBundle},
+		{"10 MB log entry body", bigBodyBundle(t, 10<<20), verify.CheckBundle, verify.ErrBundle},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error
@@ -134,6 +156,8 @@ func TestPrescanNames(t *testing.T) {
 		`{"verificationMaterial":{"tlog_entries":[{"inclusion_proof":{"hashes":[` + strings.Repeat(`"",`, verify.MaxBundleArray) + `""]}}]}}`,
 		`{"verificationMaterial":{"tlogEntries":[{"inclusionProof":{"checkpoint":{"envelope":"` + strings.Repeat("a", verify.MaxCheckpointSize) + `"}}}]}}`,
 		`{"a":` + strings.Repeat("[", 64) + strings.Repeat("]", 64) + `}`,
+		`{"verificationMaterial":{"tlogEntries":[{"canonicalizedBody":"` + strings.Repeat("A", verify.MaxBundleString) + `"}]}}`,
+		`{"` + strings.Repeat("k", verify.MaxBundleString) + `":1}`,
 	} {
 		_, err := verify.ParseBundle([]byte(doc))
 		t.Log(err)

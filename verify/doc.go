@@ -67,8 +67,9 @@
 //
 // Hostile input is bounded before it is decoded or verified: a bundle's
 // JSON is scanned once and refused at the first array or object over
-// MaxBundleArray members (the envelope's signatures among them), nesting
-// over 32 levels or checkpoint over MaxCheckpointSize bytes; a checkpoint
+// MaxBundleArray members (the envelope's signatures among them), string
+// over MaxBundleString bytes (the DSSE payload aside), nesting over 32
+// levels or checkpoint over MaxCheckpointSize bytes; a checkpoint
 // may hold at most MaxCheckpointSignatures signature lines, no signer
 // twice, and for Rekor v1 (whose every line is verified) only lines naming
 // the log. The context is checked between stages, and between reads of an

@@ -47,6 +47,9 @@ func checkLogEntries(pb *protobundle.Bundle) ([]*tlog.Entry, error) {
 			// Not a log entry at all: the bundle is malformed.
 			return nil, failf(CheckBundle, ErrBundle, "entry %d: missing body, log ID or kind, or negative log index", i)
 		}
+		if len(e.GetCanonicalizedBody()) > MaxBundleString {
+			return bad("body of %d bytes exceeds limit of %d", len(e.GetCanonicalizedBody()), MaxBundleString)
+		}
 		var body struct {
 			Kind       string `json:"kind"`
 			APIVersion string `json:"apiVersion"`

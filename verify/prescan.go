@@ -19,13 +19,18 @@ const (
 	// MaxCheckpointSignatures bounds the signature lines of a checkpoint
 	// (as golang.org/x/mod/sumdb/note does for notes).
 	MaxCheckpointSignatures = 100
+	// MaxBundleString bounds every string of a bundle's JSON, its object
+	// keys included, except the DSSE payload: certificates, log entry
+	// bodies, timestamps and signatures are a few kilobytes.
+	MaxBundleString = 1 << 20
 	// maxBundleDepth bounds the nesting of a bundle's JSON (a bundle
 	// nests 6 deep).
 	maxBundleDepth = 32
 )
 
 // prescan walks a bundle's JSON text once, without decoding it, and stops
-// at the first array element over MaxBundleArray, checkpoint string over
+// at the first array element or object member over MaxBundleArray, string
+// over MaxBundleString (but the DSSE payload), checkpoint over
 // MaxCheckpointSize or nesting over maxBundleDepth: a hostile bundle
 // (an envelope with a million signatures, a checkpoint with a million
 // signature lines) is refused before protojson allocates anything for it.
@@ -94,6 +99,9 @@ func prescan(data []byte) error {
 				continue
 			}
 			top := &stack[depth-1]
+			if end-i > MaxBundleString && !(top.object && !top.expectKey && top.key == "payload" && path("dsseenvelope", "payload")) {
+				return fmt.Errorf("string of %d bytes exceeds limit of %d", end-i, MaxBundleString)
+			}
 			switch {
 			case top.object && top.expectKey:
 				if top.n++; top.n > MaxBundleArray {
