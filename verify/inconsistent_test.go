@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	sgbundle "github.com/sigstore/sigstore-go/pkg/bundle"
@@ -203,6 +204,12 @@ func TestEveryLogEntryVerifies(t *testing.T) {
 		{"only entry with a bad promise", v1, func(pb *protobundle.Bundle) {
 			entry0(pb).InclusionPromise.SignedEntryTimestamp[10] ^= 1
 		}, verify.CheckTransparencyLog, verify.ErrTransparencyLog},
+		{"second timestamp that does not verify", v2, func(pb *protobundle.Bundle) {
+			tsd := pb.GetVerificationMaterial().GetTimestampVerificationData()
+			bad := proto.Clone(tsd.Rfc3161Timestamps[0]).(*protocommon.RFC3161SignedTimestamp)
+			bad.SignedTimestamp[len(bad.SignedTimestamp)-5] ^= 1
+			tsd.Rfc3161Timestamps = append(tsd.Rfc3161Timestamps, bad)
+		}, verify.CheckTimestamp, verify.ErrTimestamp},
 		{"year 10000 integrated time", v2, func(pb *protobundle.Bundle) {
 			entry0(pb).IntegratedTime = 253402300800
 		}, verify.CheckTransparencyLog, verify.ErrTransparencyLog},
