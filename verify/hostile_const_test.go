@@ -1,3 +1,0 @@
-package verify_test
-
-const hostileCheckpointLines = 1_000_000
