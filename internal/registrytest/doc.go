@@ -75,6 +75,15 @@
 // a client that filters the referrers list by artifactType finds nothing
 // there: read the manifests (cosign does).
 //
+// What cosign v3 verify accepts from another signer (measured with bundles
+// made by chainproof's sign and pushed in that layout): an image signature
+// must be a DSSE bundle whose in-toto Statement v1 has predicate type
+// https://sigstore.dev/cosign/sign/v1 and the image digest as a subject
+// (with or without a subject name); a message-signature bundle over the
+// manifest digest is refused ("bundle does not contain a DSSE envelope").
+// Every bundle chainproof's verify checks is accepted the other way round
+// (TestVerifyCosignV3Bundles).
+//
 // Cosign v2 legacy .sig/.att tags (Rekor v2 cannot log these: no tlog,
 // only a timestamp authority, and no signing config):
 //
