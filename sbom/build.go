@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"debug/buildinfo"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -40,7 +41,27 @@ type Options struct {
 	ModCache string
 	// NoLicenses turns license detection off.
 	NoLicenses bool
+
+	// IncludeTests makes FromModule also list the modules that only the
+	// tests of the module's packages need (`go list -deps -test`).
+	IncludeTests bool
+	// WholeModuleGraph makes FromModule list every module of the module
+	// graph (`go list -m all`), with edges from `go mod graph`, instead of
+	// the modules the module's packages need to build. The graph also
+	// holds test-only and tool dependencies and modules no package
+	// imports: use it to audit go.mod, not to describe what ships.
+	WholeModuleGraph bool
+	// Platforms are the GOOS/GOARCH pairs whose builds FromModule unites
+	// ("linux/amd64"); nil means DefaultPlatforms. Ignored with
+	// WholeModuleGraph.
+	Platforms []string
 }
+
+// DefaultPlatforms are the platforms FromModule considers by default: a
+// module's packages may import other modules only on some operating
+// systems (a Windows-only console helper, say), and an SBOM of a module's
+// source lists what any of its common builds needs.
+var DefaultPlatforms = []string{"linux/amd64", "darwin/arm64", "windows/amd64"}
 
 func (o *Options) now() time.Time {
 	if o.Now != nil {
@@ -100,13 +121,21 @@ type goModule struct {
 }
 
 // FromModule builds the SBOM of the Go module in dir: the main module is
-// the Subject, every other module of its module graph (`go list -m
-// -json all`) a component with its purl and go.sum hashes (from dir's
-// go.sum), licenses detected in module directories that are present,
-// and direct dependency edges from `go mod graph` (between the selected
-// versions). The go command runs in dir with opts.Env; it needs the
-// module graph in the module cache, or network access.
+// the Subject and the components are the modules that the module's
+// packages (`./...`) need to build, on any of opts.Platforms: the modules
+// of the packages `go list -deps` reports, excluding the standard library
+// and, unless opts.IncludeTests, what only tests import. Each component
+// has its purl, its go.sum hashes (from dir's go.sum) with the h1 hash
+// also given as a SHA-256 hash (see Component.Hashes), and licenses
+// detected in module directories that are present. Dependency edges
+// follow the package graph: module A depends on module B when a package
+// of A imports a package of B. opts.WholeModuleGraph lists the whole
+// module graph instead. The go command runs in dir with opts.Env; it
+// needs the module graph in the module cache, or network access.
 func FromModule(ctx context.Context, dir string, opts Options) (*Document, error) {
+	if !opts.WholeModuleGraph {
+		return fromPackageGraph(ctx, dir, opts)
+	}
 	created := opts.now().UTC()
 	out, err := runGo(ctx, dir, opts, "list", "-m", "-json", "all")
 	if err != nil {
@@ -247,7 +276,24 @@ func moduleComponent(m *goModule, sums map[string]string) Component {
 	if m.GoModSum != "" && validH1(m.GoModSum) {
 		c.GoModSum = m.GoModSum
 	}
+	if h, ok := H1Hash(c.GoSum); ok {
+		c.Hashes = []Hash{h}
+	}
 	return c
+}
+
+// H1Hash returns a go.sum "h1:" hash as a SHA-256 Hash: the decoded h1
+// value in hex, as cyclonedx-gomod writes it. An h1 hash is the SHA-256 of
+// a listing of the module zip's files with their own SHA-256s (see
+// golang.org/x/mod/sumdb/dirhash), so it pins the module's whole content,
+// and Go's checksum database vouches for it; it is not the SHA-256 of the
+// zip file. It reports false when h1 is not a well-formed h1 hash.
+func H1Hash(h1 string) (Hash, bool) {
+	if !validH1(h1) {
+		return Hash{}, false
+	}
+	b, _ := base64.StdEncoding.DecodeString(h1[len("h1:"):])
+	return Hash{Algorithm: SHA256, Value: hex.EncodeToString(b)}, true
 }
 
 // readGoSum reads go.sum lines "path version h1:..." into a map keyed by
@@ -444,8 +490,9 @@ func fromBuildInfo(bi *debug.BuildInfo, name, sha string, created time.Time, opt
 			v = ""
 		}
 		c := Component{Type: TypeLibrary, Name: m.Path, Version: v, PURL: GoPURL(eff.Path, v)}
-		if eff.Sum != "" && validH1(eff.Sum) {
+		if h, ok := H1Hash(eff.Sum); ok {
 			c.GoSum = eff.Sum
+			c.Hashes = []Hash{h}
 		}
 		if m.Replace != nil && m.Replace.Version == "" {
 			c.Description = "replaced by a local directory"

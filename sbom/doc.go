@@ -7,9 +7,13 @@
 // describes), its Components and the direct Dependencies between them.
 // Builders make one from
 //
-//   - a Go module directory (FromModule: its full module graph from
-//     `go list -m -json all` and `go mod graph`, go.sum hashes, licenses
-//     found in module directories with github.com/google/licensecheck),
+//   - a Go module directory (FromModule: the modules its packages need to
+//     build, from the package graph of `go list -deps ./...` on the
+//     DefaultPlatforms, test-only dependencies left out unless
+//     Options.IncludeTests; edges between modules follow package
+//     imports; go.sum hashes; licenses found in module directories with
+//     github.com/google/licensecheck; Options.WholeModuleGraph lists the
+//     whole `go list -m all` graph instead),
 //   - a compiled Go binary (FromBinary, FromBuildInfo: the build
 //     information the linker embeds, plus the file's SHA-256),
 //   - a list of components (FromComponents).
@@ -24,10 +28,15 @@
 // existing documents back into the model, so a verifier can ask what an
 // attested SBOM contains.
 //
-// Go's go.sum "h1:" hashes are not content digests (they hash a listing
-// of the module's files), so they are kept in Component.GoSum and
-// GoModSum and written as properties (CycloneDX) or OTHER external
-// references (SPDX), never as checksums.
+// Hashes: every module component whose go.sum line (FromModule) or build
+// information entry (FromBinary) carries an "h1:" hash gets it as a
+// SHA-256 hash in CycloneDX and a SHA256 checksum in SPDX: the decoded h1
+// value, as cyclonedx-gomod writes it (H1Hash). An h1 hash is the SHA-256
+// of a listing of the module's files with their own SHA-256s
+// (golang.org/x/mod/sumdb/dirhash), so it pins the module's content, and
+// Go's checksum database vouches for it; it is not the hash of a zip file.
+// The h1 strings themselves are also kept (Component.GoSum, GoModSum) as
+// properties (CycloneDX) or OTHER external references (SPDX).
 //
 // Example:
 //

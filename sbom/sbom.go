@@ -73,8 +73,9 @@ const (
 )
 
 // Hash is a digest of a component's content: Value is lowercase hex.
-// Go's go.sum "h1:" hashes are not content digests (they hash a file
-// listing) and belong in Component.GoSum, never here.
+// For a Go module, the builders give the decoded go.sum "h1:" hash as a
+// SHA-256 (see H1Hash), as cyclonedx-gomod does: a digest of a listing of
+// the module's files and their SHA-256s, which pins the whole module.
 type Hash struct {
 	Algorithm HashAlgorithm
 	Value     string
@@ -95,8 +96,9 @@ type Component struct {
 	// "LicenseRef-x"); several entries mean all of them apply.
 	Licenses []string
 	// GoSum and GoModSum are the go.sum hashes ("h1:...") of a Go module's
-	// content and of its go.mod. They are written as properties
-	// (CycloneDX) or external references (SPDX), never as checksums.
+	// content and of its go.mod, as Go writes them. They are written as
+	// properties (CycloneDX) or external references (SPDX); GoSum is also
+	// in Hashes, decoded (H1Hash).
 	GoSum    string
 	GoModSum string
 	// Description is free text.
