@@ -512,6 +512,9 @@ func fromBuildInfo(bi *debug.BuildInfo, name, sha string, created time.Time, opt
 		doc.Components = append(doc.Components, c)
 	}
 	add(&bi.Main)
+	if bi.Main.Path != "" {
+		setVCS(doc, bi)
+	}
 	for _, d := range bi.Deps {
 		add(d)
 	}
@@ -534,6 +537,39 @@ func fromBuildInfo(bi *debug.BuildInfo, name, sha string, created time.Time, opt
 		return nil, err
 	}
 	return doc, nil
+}
+
+// setVCS records the build's version control settings on the main
+// module's component: the revision, the
+// modified flag, and, for a "(devel)" build with a revision and time, the
+// pseudo-version v0.0.0-TIME-REVISION that cyclonedx-gomod also derives.
+func setVCS(doc *Document, bi *debug.BuildInfo) {
+	i := slices.IndexFunc(doc.Components, func(c Component) bool { return c.Name == bi.Main.Path })
+	if i < 0 {
+		return
+	}
+	c := &doc.Components[i]
+	var rev, when string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			c.VCSModified = s.Value == "true"
+		}
+	}
+	if rev == "" || strings.ContainsFunc(rev, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return
+	}
+	c.VCSRevision = rev
+	if c.Version == "" && bi.Main.Replace == nil {
+		if t, err := time.Parse(time.RFC3339, when); err == nil && len(rev) >= 12 {
+			c.Version = module.PseudoVersion("", "", t, rev[:12])
+			c.PURL = GoPURL(c.Name, c.Version)
+		}
+	}
 }
 
 // Encode encodes doc in the given format (EncodeCycloneDX or EncodeSPDX).

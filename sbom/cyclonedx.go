@@ -17,6 +17,10 @@ const (
 	PropertyGoSum = "chainproof:go.sum:h1"
 	// PropertyGoModSum holds Component.GoModSum (go.sum hash of its go.mod).
 	PropertyGoModSum = "chainproof:go.sum:go.mod:h1"
+	// PropertyVCSRevision holds Component.VCSRevision.
+	PropertyVCSRevision = "chainproof:go:vcs.revision"
+	// PropertyVCSModified holds Component.VCSModified ("true" when set).
+	PropertyVCSModified = "chainproof:go:vcs.modified"
 )
 
 // ToolName is the tool named in the documents this package writes.
@@ -100,6 +104,12 @@ func cdxComponent(c *Component) cdx.Component {
 	}
 	if c.GoModSum != "" {
 		props = append(props, cdx.Property{Name: PropertyGoModSum, Value: c.GoModSum})
+	}
+	if c.VCSRevision != "" {
+		props = append(props, cdx.Property{Name: PropertyVCSRevision, Value: c.VCSRevision})
+	}
+	if c.VCSModified {
+		props = append(props, cdx.Property{Name: PropertyVCSModified, Value: "true"})
 	}
 	if len(props) > 0 {
 		out.Properties = &props
@@ -243,6 +253,10 @@ func fromCDXComponent(c *cdx.Component) Component {
 			switch p.Name {
 			case PropertyGoSum:
 				out.GoSum = p.Value
+			case PropertyVCSRevision:
+				out.VCSRevision = p.Value
+			case PropertyVCSModified:
+				out.VCSModified = p.Value == "true"
 			case PropertyGoModSum:
 				out.GoModSum = p.Value
 			}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"strconv"
 	"strings"
 
 	packageurl "github.com/package-url/packageurl-go"
@@ -185,6 +186,9 @@ func (d *Document) digest() [32]byte {
 	w(d.Name, d.Created.UTC().Format("2006-01-02T15:04:05.999999999Z"))
 	comp := func(c *Component) {
 		w(c.Ref(), string(c.Type), c.Name, c.Version, c.PURL, c.GoSum, c.GoModSum, c.Description)
+		if c.VCSRevision != "" || c.VCSModified { // absent from documents made before these fields
+			w("vcs", c.VCSRevision, strconv.FormatBool(c.VCSModified))
+		}
 		writeLen(h, len(c.Hashes))
 		for _, x := range c.Hashes {
 			w(string(x.Algorithm), x.Value)

@@ -101,6 +101,12 @@ type Component struct {
 	// in Hashes, decoded (H1Hash).
 	GoSum    string
 	GoModSum string
+	// VCSRevision and VCSModified describe the main module of a binary:
+	// the version control revision it was built from and whether the work
+	// tree had uncommitted changes (Go's build information, vcs.revision
+	// and vcs.modified). Empty and false when unknown.
+	VCSRevision string
+	VCSModified bool
 	// Description is free text.
 	Description string
 }

@@ -19,6 +19,11 @@ import (
 const (
 	SPDXRefTypeGoSum    = "go-sum-h1"
 	SPDXRefTypeGoModSum = "go-sum-go-mod-h1"
+	// SPDXRefTypeVCSRevision is the OTHER external reference type holding
+	// Component.VCSRevision; SPDXRefTypeVCSModified holds "true" when
+	// Component.VCSModified is set.
+	SPDXRefTypeVCSRevision = "go-vcs-revision"
+	SPDXRefTypeVCSModified = "go-vcs-modified"
 )
 
 // NamespacePrefix starts the document namespaces this package derives:
@@ -183,6 +188,16 @@ func spdxPackage(c *Component, id common.ElementID) *spdx.Package {
 	if c.GoModSum != "" {
 		p.PackageExternalReferences = append(p.PackageExternalReferences, &spdx.PackageExternalReference{
 			Category: common.CategoryOther, RefType: SPDXRefTypeGoModSum, Locator: c.GoModSum,
+		})
+	}
+	if c.VCSRevision != "" {
+		p.PackageExternalReferences = append(p.PackageExternalReferences, &spdx.PackageExternalReference{
+			Category: common.CategoryOther, RefType: SPDXRefTypeVCSRevision, Locator: c.VCSRevision,
+		})
+	}
+	if c.VCSModified {
+		p.PackageExternalReferences = append(p.PackageExternalReferences, &spdx.PackageExternalReference{
+			Category: common.CategoryOther, RefType: SPDXRefTypeVCSModified, Locator: "true",
 		})
 	}
 	return p
@@ -447,6 +462,10 @@ func fromSPDXPackage(p *spdx.Package) Component {
 			c.GoSum = r.Locator
 		case SPDXRefTypeGoModSum:
 			c.GoModSum = r.Locator
+		case SPDXRefTypeVCSRevision:
+			c.VCSRevision = r.Locator
+		case SPDXRefTypeVCSModified:
+			c.VCSModified = r.Locator == "true"
 		}
 	}
 	for _, l := range []string{p.PackageLicenseDeclared, p.PackageLicenseConcluded} {
