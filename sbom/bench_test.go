@@ -151,7 +151,7 @@ func BenchmarkCheckJSON10k(b *testing.B) {
 }
 
 // BenchmarkOwnModule builds and encodes this repository's module SBOM
-// (two go commands plus license detection). sbom/testdata/bench-gomod.sh
+// (go list -deps per platform plus license detection). BenchmarkGomod
 // times cyclonedx-gomod on the same module in the same run.
 func BenchmarkOwnModule(b *testing.B) {
 	o := opts()

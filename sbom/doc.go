@@ -62,4 +62,41 @@
 // zips, and decoding does not apply Validate or CheckJSON (call them).
 // Licenses found by FromModule depend on which module directories the
 // local module cache holds.
+//
+// # Compared with cyclonedx-gomod
+//
+// TestCrossCheckGomod (in CI) runs cyclonedx-gomod v1.10.0 `mod` and
+// `bin` beside FromModule and FromBinary on this module and on
+// sigstore-go v1.3.0, distribution v3.1.2 and timestamp-authority v2.1.3
+// (cosign v3.1.3 cannot be loaded offline: its module graph names modules
+// the reachable proxy refuses), comparing package URLs without qualifiers
+// and hashes. Every component both list has the same SHA-256 hash, and
+// every non-main, non-stdlib component of ours has one. The differences,
+// all expected by the test:
+//
+//   - bin: ours also lists the standard library (pkg:golang/stdlib@goX.Y.Z;
+//     cyclonedx-gomod only with -std) and the main module as a component
+//     (cyclonedx-gomod makes it the metadata component only).
+//   - mod, distribution: cyclonedx-gomod also lists
+//     github.com/planetscale/vtprotobuf; mod, timestamp-authority: also
+//     cloud.google.com/go. Both are imported only by files under build
+//     tags that no build of linux/amd64, darwin/arm64 or windows/amd64
+//     sets: cyclonedx-gomod asks `go mod why`, which loads every tag;
+//     FromModule lists what DefaultPlatforms build.
+//   - mod, timestamp-authority: ours also lists github.com/kylelemons/godebug,
+//     which non-test code imports (Azure's MSAL apps/errors);
+//     cyclonedx-gomod calls a module test-only when the shortest `go mod
+//     why` path to it runs through a test, even when a non-test path exists.
+//   - Spelling only: packageurl-go percent-encodes "+" in versions
+//     ("%2Bincompatible"), cyclonedx-gomod does not; both are the same purl.
+//
+// # Performance
+//
+// BenchmarkGomod, same run, same modules, like for like (a CycloneDX
+// document of the module's needed modules, no licenses), 2 cores:
+// FromModule + EncodeCycloneDX took 0.58-0.94 s, the cyclonedx-gomod
+// process 3.2-4.7 s: 4.4x (distribution) to 6.1x (timestamp-authority)
+// faster, 5.2x on this module. The difference is mostly cyclonedx-gomod's
+// `go mod why` runs (one per 20 modules); FromModule runs `go list -deps`
+// once per platform.
 package sbom
