@@ -257,8 +257,10 @@ func (s remoteSource) tagged(tag string) (v1.Image, error) {
 
 type layoutSource struct{ img Image }
 
-func (s layoutSource) registry() string       { return "oci-layout:" + string(s.img.layout) }
-func (s layoutSource) referrersPlace() string { return "manifests of the layout whose subject is " + s.img.Digest.String() }
+func (s layoutSource) registry() string { return "oci-layout:" + string(s.img.layout) }
+func (s layoutSource) referrersPlace() string {
+	return "manifests of the layout whose subject is " + s.img.Digest.String()
+}
 
 func (s layoutSource) index() (*v1.IndexManifest, error) {
 	idx, err := s.img.layout.ImageIndex()
