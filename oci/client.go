@@ -28,6 +28,9 @@ const (
 	MaxReferrers = 256
 	// MaxLegacyLayers bounds the layers of a legacy .sig or .att manifest.
 	MaxLegacyLayers = 64
+	// MaxRedirects bounds the redirects of one request (registries
+	// redirect blob downloads to storage once or twice).
+	MaxRedirects = 5
 	// DefaultTimeout bounds one call (Resolve, Discover, a Verify or Sign
 	// call) when Options.Timeout is zero; ctx may bound it more.
 	DefaultTimeout = 2 * time.Minute
@@ -95,11 +98,21 @@ func (c *Client) nameOptions() []name.Option {
 // errLimit marks a response body cut off by boundedTransport.
 var errLimit = errors.New("answer over limit")
 
+// errRedirects marks a request redirected too often.
+var errRedirects = errors.New("redirect loop")
+
 // boundedTransport cuts off answers over the limits: manifests and
 // referrers lists at MaxManifestSize, blobs at MaxBlobSize.
 type boundedTransport struct{ base http.RoundTripper }
 
 func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// A redirected request carries the response that redirected it.
+	hops := 0
+	for r := req.Response; r != nil && r.Request != nil; r = r.Request.Response {
+		if hops++; hops > MaxRedirects {
+			return nil, fmt.Errorf("%s %s: %w: more than %d redirects", req.Method, req.URL.Redacted(), errRedirects, MaxRedirects)
+		}
+	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil || resp.Body == nil {
 		return resp, err
