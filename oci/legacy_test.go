@@ -112,9 +112,15 @@ func TestLegacySignatures(t *testing.T) {
 		{"other-digest", func(img registrytest.Image) []byte {
 			return simpleSigning(img.Repo, v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("ab", 32)}, oci.SimpleSigningType)
 		}, signtest.MintOptions{RekorV1: true, NoTimestamp: true}, oci.VerifyOptions{}, oci.ErrSimpleSigning},
-		{"other-repository", func(img registrytest.Image) []byte { return simpleSigning("example.com/else", img.Digest, oci.SimpleSigningType) }, signtest.MintOptions{RekorV1: true, NoTimestamp: true}, oci.VerifyOptions{}, oci.ErrSimpleSigning},
-		{"other-repository-ignored", func(img registrytest.Image) []byte { return simpleSigning("example.com/else", img.Digest, oci.SimpleSigningType) }, signtest.MintOptions{RekorV1: true, NoTimestamp: true}, oci.VerifyOptions{InsecureIgnoreDockerReference: true}, nil},
-		{"other-type", func(img registrytest.Image) []byte { return simpleSigning(img.Repo, img.Digest, "atomic container signature") }, signtest.MintOptions{RekorV1: true, NoTimestamp: true}, oci.VerifyOptions{}, oci.ErrSimpleSigning},
+		{"other-repository", func(img registrytest.Image) []byte {
+			return simpleSigning("example.com/else", img.Digest, oci.SimpleSigningType)
+		}, signtest.MintOptions{RekorV1: true, NoTimestamp: true}, oci.VerifyOptions{}, oci.ErrSimpleSigning},
+		{"other-repository-ignored", func(img registrytest.Image) []byte {
+			return simpleSigning("example.com/else", img.Digest, oci.SimpleSigningType)
+		}, signtest.MintOptions{RekorV1: true, NoTimestamp: true}, oci.VerifyOptions{InsecureIgnoreDockerReference: true}, nil},
+		{"other-type", func(img registrytest.Image) []byte {
+			return simpleSigning(img.Repo, img.Digest, "atomic container signature")
+		}, signtest.MintOptions{RekorV1: true, NoTimestamp: true}, oci.VerifyOptions{}, oci.ErrSimpleSigning},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			img := reg.PushRandom(t)
