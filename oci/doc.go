@@ -56,6 +56,29 @@
 // is used only for loopback registries unless Options.InsecureAllowHTTP.
 // Credentials come from Options.Keychain (anonymous by default).
 //
+// # Interop (CI, TestInteropCosign)
+//
+// With the real cosign v3.1.3, the local Sigstore (Fulcio, Rekor v2, TSA)
+// and both real registries (the CNCF distribution registry, which has no
+// referrers API, and go-containerregistry's registry, which has it):
+//
+//	cosign sign / attest --type cyclonedx (v3 referrers)  -> oci verifies; wrong identity refused
+//	cosign sign / attest (v2 legacy .sig/.att, TSA only)  -> oci verifies (timestamp-only profile)
+//	signatures tampered (TamperSignatures)                -> refused by oci and by cosign
+//	oci.Sign / oci.Attest (v3 referrers)                  -> cosign verify / verify-attestation accept
+//	wrong identity                                        -> refused by cosign
+//	tag moved to an unsigned manifest                     -> refused by cosign and by oci
+//
+// # Performance
+//
+// BenchmarkVerifyImage (2 cores, loopback registries, same run): an image
+// with a cosign v3 signature and two attestations answered by one
+// VerifyAll took 37 ms on distribution (25 ms of it 25 registry round
+// trips, 12 ms local: parsing and cryptography) and 26 ms on
+// go-containerregistry's registry (13 ms registry, 12 ms local); the three
+// cosign processes a user runs for the same question (verify,
+// verify-attestation x2) took 632 ms and 418 ms: 17x and 16x slower.
+//
 // What it does NOT do: sign into image layouts, write legacy .sig/.att
 // tags, or count legacy .sig signatures (which sign a payload, not the
 // digest) in VerifyAll; check them with VerifySignatures.
