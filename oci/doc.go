@@ -31,7 +31,8 @@
 // them, e.g. verify.ErrIdentity) or ErrRegistry (Error.Registry and
 // Error.Status say which registry answered what). Sign and Attest sign
 // through package sign and store referrer bundles in cosign v3's layout,
-// which cosign verify and verify-attestation accept.
+// which cosign verify and verify-attestation accept; SignLegacy and
+// AttestLegacy write cosign v2's .sig/.att tags for older verifiers.
 //
 // # Example
 //
@@ -66,6 +67,7 @@
 //	cosign sign / attest (v2 legacy .sig/.att, TSA only)  -> oci verifies (timestamp-only profile)
 //	signatures tampered (TamperSignatures)                -> refused by oci and by cosign
 //	oci.Sign / oci.Attest (v3 referrers)                  -> cosign verify / verify-attestation accept
+//	oci.SignLegacy / AttestLegacy (v2 .sig/.att)          -> cosign verify / verify-attestation accept
 //	wrong identity                                        -> refused by cosign
 //	tag moved to an unsigned manifest                     -> refused by cosign and by oci
 //
@@ -79,7 +81,7 @@
 // cosign processes a user runs for the same question (verify,
 // verify-attestation x2) took 632 ms and 418 ms: 17x and 16x slower.
 //
-// What it does NOT do: sign into image layouts, write legacy .sig/.att
-// tags, or count legacy .sig signatures (which sign a payload, not the
+// What it does NOT do: sign into image layouts, or count legacy .sig
+// signatures (which sign a payload, not the
 // digest) in VerifyAll; check them with VerifySignatures.
 package oci

@@ -25,8 +25,9 @@ import (
 //     VerifyAttestations accept; a wrong identity is refused
 //     (ErrNotVerified, verify.ErrIdentity); after TamperSignatures both
 //     chainproof and cosign refuse.
-//   - chainproof → cosign, per registry: oci.Sign and oci.Attest, then
-//     cosign verify and verify-attestation --type cyclonedx accept; a wrong
+//   - chainproof → cosign, per registry: oci.Sign and oci.Attest (and
+//     SignLegacy and AttestLegacy), then cosign verify and
+//     verify-attestation --type cyclonedx accept; a wrong
 //     identity is refused by cosign; a tag moved to an unsigned manifest
 //     (Modified) is refused by both.
 func TestInteropCosign(t *testing.T) {
@@ -121,6 +122,29 @@ func TestInteropCosign(t *testing.T) {
 			if _, err := c.VerifySignatures(ctx, v, res, pol, oci.VerifyOptions{}); err != nil {
 				t.Errorf("chainproof: %v", err)
 			}
+			// The legacy layout, for verifiers before cosign v3: a Rekor v2
+			// entry has no legacy form, so the signature carries its TSA
+			// timestamp only (cosign: --insecure-ignore-tlog).
+			legacy := reg.PushRandom(t)
+			lres, err := c.Resolve(ctx, legacy.Ref.String(), oci.ResolveOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts.Token = sign.StaticToken(s.EmailToken(t, email))
+			if _, err := c.SignLegacy(ctx, lres, opts); err != nil {
+				t.Fatal(err)
+			}
+			opts.Token = sign.StaticToken(s.EmailToken(t, email))
+			if _, err := c.AttestLegacy(ctx, lres, "cyclonedx", []byte(registrytest.CycloneDXPredicate), opts); err != nil {
+				t.Fatal(err)
+			}
+			if err := cs.Verify(ctx, registrytest.Legacy, id, legacy.String()); err != nil {
+				t.Errorf("cosign verify (legacy): %v", err)
+			}
+			if err := cs.VerifyAttestation(ctx, registrytest.Legacy, "cyclonedx", id, legacy.String()); err != nil {
+				t.Errorf("cosign verify-attestation (legacy): %v", err)
+			}
+
 			moved := registrytest.Modified(t, img)
 			if err := cs.Verify(ctx, registrytest.V3, id, moved.TagRef()); err == nil {
 				t.Errorf("cosign accepted the moved tag")

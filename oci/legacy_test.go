@@ -23,7 +23,9 @@ import (
 
 	"github.com/chainproof/chainproof/internal/registrytest"
 	"github.com/chainproof/chainproof/oci"
+	"github.com/chainproof/chainproof/sign"
 	"github.com/chainproof/chainproof/sign/signtest"
+	"github.com/chainproof/chainproof/verify"
 )
 
 // legacyAnnotations turns a minted bundle into the annotations cosign v2
@@ -181,3 +183,53 @@ func TestLegacySignatures(t *testing.T) {
 }
 
 var errNeedsLog = errors.New("needs a log entry")
+
+// TestSignLegacy writes cosign v2's .sig/.att layout with SignLegacy and
+// AttestLegacy and reads it back: with a Rekor v1 entry (its SET in the
+// annotation) under the default profile, with a Rekor v2 entry (no legacy
+// form: only the timestamp) under the timestamp-only profile.
+func TestSignLegacy(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	trJSON, err := f.st.TrustedRootJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	trTSA, err := verify.ParseGitHubTrustedRoot(trJSON, "signtest (timestamp-only)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vTSA, _ := verify.New(verify.Options{TrustedRoot: trTSA})
+	reg := registrytest.New(t, registrytest.Options{})
+	c := oci.NewClient(oci.Options{})
+	for _, tc := range []struct {
+		name     string
+		version  uint32
+		verifier *verify.Verifier
+	}{{"rekor-v1", 1, f.verifier}, {"rekor-v2", 2, vTSA}} {
+		t.Run(tc.name, func(t *testing.T) {
+			pushed := reg.PushRandom(t)
+			img, err := c.Resolve(ctx, pushed.Ref.String(), oci.ResolveOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := f.signOpts("alice@example.com")
+			opts.Services.Rekor = []sign.Log{{URL: f.srv.URL, Version: tc.version}}
+			for range 2 { // the second appends a layer
+				if _, err := c.SignLegacy(ctx, img, opts); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := c.AttestLegacy(ctx, img, "cyclonedx", []byte(cyclonedx), opts); err != nil {
+				t.Fatal(err)
+			}
+			sigs, err := c.VerifySignatures(ctx, tc.verifier, img, policy("alice@example.com"), oci.VerifyOptions{})
+			if err != nil || len(sigs) != 2 || !sigs[0].Item.Legacy {
+				t.Fatalf("VerifySignatures = %d, %v", len(sigs), err)
+			}
+			if _, err := c.VerifyAttestations(ctx, tc.verifier, img, "cyclonedx", policy("alice@example.com")); err != nil {
+				t.Fatalf("VerifyAttestations: %v", err)
+			}
+		})
+	}
+}
