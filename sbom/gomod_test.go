@@ -234,7 +234,10 @@ func TestCrossCheckGomod(t *testing.T) {
 					t.Fatal(err)
 				}
 				theirs := runGomod(t, tool, dir, "mod")
-				if bare(ours.Subject.PURL) != bare(theirs.Subject.PURL) {
+				// cyclonedx-gomod gives the main module a version from git
+				// when it can (a pseudo-version of HEAD); a module's source
+				// tree has none of its own.
+				if ours.Subject.Name != theirs.Subject.Name {
 					t.Errorf("subject %s, cyclonedx-gomod %s", ours.Subject.PURL, theirs.Subject.PURL)
 				}
 				var onlyOurs []string

@@ -344,7 +344,7 @@ func TestBinary(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	if _, err := goCmd(t, "testdata/fixturemod", "build", "-trimpath", "-o", bin, "."); err != nil {
+	if _, err := goCmd(t, "testdata/fixturemod", "build", "-trimpath", "-buildvcs=false", "-o", bin, "."); err != nil {
 		t.Fatal(err)
 	}
 	modcache, err := goCmd(t, ".", "env", "GOMODCACHE")
