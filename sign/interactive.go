@@ -570,18 +570,30 @@ func (f *flow) browser() (string, error) {
 			if cb.code == "" && cb.errCode == "" {
 				cb.errCode = "invalid_request"
 			}
-			once.Do(func() { got <- cb })
+			// Answer the browser first, then hand the result over: the
+			// flow stops the server as soon as it has the result.
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			if cb.errCode != "" {
 				w.WriteHeader(http.StatusForbidden)
 				fmt.Fprint(w, "<!doctype html><title>Sign-in failed</title><p>Sign-in failed. Return to the terminal.</p>")
-				return
+			} else {
+				fmt.Fprint(w, "<!doctype html><title>Signed in</title><p>Signed in. You can close this tab and return to the terminal.</p>")
 			}
-			fmt.Fprint(w, "<!doctype html><title>Signed in</title><p>Signed in. You can close this tab and return to the terminal.</p>")
+			if fl, ok := w.(http.Flusher); ok {
+				fl.Flush()
+			}
+			once.Do(func() { got <- cb })
 		}),
 	}
 	go srv.Serve(ln)
-	defer srv.Close()
+	defer func() {
+		// Let an answer being written finish (the browser would see a
+		// reset connection instead of the page), then stop.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx) // waits for answers in progress
+		srv.Close()
+	}()
 	defer ln.Close() // closed now even if Serve has not started yet
 
 	authURL := f.cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce))
