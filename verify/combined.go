@@ -3,8 +3,11 @@ package verify
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"strings"
+
+	"google.golang.org/protobuf/proto"
 )
 
 // MaxRequirements bounds the number of requirements in a CombinedPolicy.
@@ -91,20 +94,40 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 	if err != nil {
 		return nil, err
 	}
-	// Bundles carrying the same signature are one signing event: a
-	// repeated line of a JSON-lines file must not count twice.
-	event := make([]int, len(bundles))
-	seenSig := map[string]int{}
+	// Identical bundles are verified once: each takes the result of the
+	// first of its kind.
+	same := make([]int, len(bundles))
+	seenBundle := map[[32]byte]int{}
 	for j, b := range bundles {
-		key := signatureKey(b)
-		if first, ok := seenSig[key]; ok && key != "" {
+		key, ok := bundleKey(b)
+		if first, dup := seenBundle[key]; ok && dup {
+			same[j] = first
+		} else {
+			seenBundle[key] = j
+			same[j] = j
+		}
+	}
+	// A signing event is a signer (leaf certificate or key) signing one
+	// content (message digest or DSSE payload): bundles of the same event
+	// count as one, whatever their signature bytes (an ECDSA signature
+	// (r, s) and its twin (r, n-s) are one event; so is a repeated line
+	// of a JSON-lines file).
+	event := make([]int, len(bundles))
+	seenEvent := map[string]int{}
+	for j, b := range bundles {
+		key := eventKey(b)
+		if first, ok := seenEvent[key]; ok && key != "" {
 			event[j] = first
 		} else {
-			seenSig[key] = j
+			seenEvent[key] = j
 			event[j] = j
 		}
 	}
 
+	// The cryptography of a bundle does not depend on the requirement: a
+	// private copy of v remembers it across requirements.
+	vm := *v
+	vm.memo = &cryptoMemo{m: map[cryptoKey]cryptoOutcome{}}
 	results := make([][]*Result, n)
 	errs := make([][]*Error, n)
 	for i := range compiled {
@@ -114,7 +137,16 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 			if err := ctx.Err(); err != nil {
 				return nil, fail(CheckCombined, ErrVerification, err)
 			}
-			res, err := v.verify(ctx, b, artifact, compiled[i])
+			if f := same[j]; f != j {
+				results[i][j] = results[i][f]
+				if e := errs[i][f]; e != nil {
+					dup := *e
+					dup.Bundle = j
+					errs[i][j] = &dup
+				}
+				continue
+			}
+			res, err := vm.verify(ctx, b, artifact, compiled[i])
 			if err != nil {
 				e, ok := asError(err)
 				if !ok {
@@ -194,19 +226,54 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 	return out, nil
 }
 
-// signatureKey identifies a bundle's signing event by its signature
-// bytes (the message signature, or every DSSE signature).
-func signatureKey(b *Bundle) string {
+// bundleKey identifies a bundle by its content (deterministic protobuf
+// encoding); false when it cannot be encoded.
+func bundleKey(b *Bundle) ([32]byte, bool) {
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(b.b.Bundle)
+	if err != nil {
+		return [32]byte{}, false
+	}
+	return sha256.Sum256(raw), true
+}
+
+// eventKey identifies a bundle's signing event: who signed (the leaf
+// certificate, or the public key hint) and what (the message digest, or
+// the DSSE payload type and payload); "" when the bundle has neither.
+func eventKey(b *Bundle) string {
 	h := sha256.New()
+	field := func(p []byte) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write(p)
+	}
+	vm := b.b.GetVerificationMaterial()
+	switch {
+	case vm.GetCertificate() != nil:
+		field([]byte("cert"))
+		field(vm.GetCertificate().GetRawBytes())
+	case len(vm.GetX509CertificateChain().GetCertificates()) > 0:
+		field([]byte("cert"))
+		field(vm.GetX509CertificateChain().GetCertificates()[0].GetRawBytes())
+	case vm.GetPublicKey() != nil:
+		field([]byte("key"))
+		field([]byte(vm.GetPublicKey().GetHint()))
+	default:
+		return ""
+	}
 	if ms := b.b.GetMessageSignature(); ms != nil {
-		h.Write([]byte("message\x00"))
-		h.Write(ms.GetSignature())
-	} else if env := b.b.GetDsseEnvelope(); env != nil {
-		h.Write([]byte("dsse\x00"))
-		for _, s := range env.GetSignatures() {
-			h.Write(s.GetSig())
-			h.Write([]byte{0})
+		if md := ms.GetMessageDigest(); md != nil {
+			field([]byte("digest " + md.GetAlgorithm().String()))
+			field(md.GetDigest())
+		} else {
+			field([]byte("signature"))
+			field(ms.GetSignature())
 		}
+	} else if env := b.b.GetDsseEnvelope(); env != nil {
+		field([]byte("dsse"))
+		field([]byte(env.GetPayloadType()))
+		sum := sha256.Sum256(env.GetPayload())
+		field(sum[:])
 	} else {
 		return ""
 	}

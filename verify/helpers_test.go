@@ -6,3 +6,5 @@ import (
 )
 
 func jsonCompact(dst *bytes.Buffer, src []byte) error { return json.Compact(dst, src) }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
@@ -33,7 +34,32 @@ type Options struct {
 // concurrent use; reuse one Verifier for many bundles.
 type Verifier struct {
 	trust *TrustedRoot
+	// memo, set only on VerifyAll's private copy, keeps each bundle's
+	// cryptographic outcome across the requirements of one call.
+	memo *cryptoMemo
 }
+
+// cryptoMemo remembers, for one artifact, what the cryptographic checks
+// of a bundle gave: they do not depend on the policy's identities or
+// predicate, only (for key-signed bundles) on the key tried.
+type cryptoMemo struct {
+	m map[cryptoKey]cryptoOutcome
+}
+
+type cryptoKey struct {
+	b   *Bundle
+	key string // "" for certificate bundles; the key's fingerprint otherwise
+}
+
+type cryptoOutcome struct {
+	res *sgverify.VerificationResult
+	st  *Statement
+	d   digest
+	err error
+}
+
+// cryptoRuns counts cryptographic verifications (tests count work with it).
+var cryptoRuns atomic.Int64
 
 // New returns a Verifier for opts.
 func New(opts Options) (*Verifier, error) {
@@ -140,7 +166,22 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 	// through verifyDSSE (see envelope.go), which also decodes the
 	// statement.
 	var st *Statement
-	run := func(tm root.TrustedMaterial, p sgverify.PolicyBuilder) (*sgverify.VerificationResult, error) {
+	var runCrypto func(tm root.TrustedMaterial, p sgverify.PolicyBuilder) (*sgverify.VerificationResult, error)
+	run := func(tm root.TrustedMaterial, p sgverify.PolicyBuilder, memoKey string) (*sgverify.VerificationResult, error) {
+		if v.memo != nil {
+			if o, ok := v.memo.m[cryptoKey{b, memoKey}]; ok {
+				st, d = o.st, o.d
+				return o.res, o.err
+			}
+		}
+		res, err := runCrypto(tm, p)
+		if v.memo != nil && ctx.Err() == nil {
+			v.memo.m[cryptoKey{b, memoKey}] = cryptoOutcome{res: res, st: st, d: d, err: err}
+		}
+		return res, err
+	}
+	runCrypto = func(tm root.TrustedMaterial, p sgverify.PolicyBuilder) (*sgverify.VerificationResult, error) {
+		cryptoRuns.Add(1)
 		sv, err := sgverify.NewVerifier(tm, opts...)
 		if err != nil {
 			return nil, fail(CheckPolicy, ErrPolicy, err)
@@ -179,7 +220,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			return nil, failf(CheckIdentity, ErrIdentity, "bundle is signed with a certificate; the policy accepts only public keys")
 		}
 		var err error
-		if sgres, err = run(v.trust.material, sgverify.NewPolicy(artOpt, sgverify.WithoutIdentitiesUnsafe())); err != nil {
+		if sgres, err = run(v.trust.material, sgverify.NewPolicy(artOpt, sgverify.WithoutIdentitiesUnsafe()), ""); err != nil {
 			return nil, err
 		}
 	} else {
@@ -209,7 +250,11 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			if err != nil {
 				return nil, fail(CheckPolicy, ErrPolicy, fmt.Errorf("publicKeys[%d]: %w", i, err))
 			}
-			res, err := run(root.TrustedMaterialCollection{tm, v.trust.material}, sgverify.NewPolicy(artOpt, sgverify.WithKey()))
+			memoKey := fmt.Sprintf("key:%p", k)
+			if fp, err := keyFingerprint(k); err == nil {
+				memoKey = "key:" + fp
+			}
+			res, err := run(root.TrustedMaterialCollection{tm, v.trust.material}, sgverify.NewPolicy(artOpt, sgverify.WithKey()), memoKey)
 			if err == nil {
 				sgres, keyIndex = res, i
 				break
