@@ -26,7 +26,7 @@ const (
 	// CosignSignPredicateType is the predicate type of the in-toto
 	// statement cosign v3 `sign` signs: an image signature, not an
 	// attestation (an empty predicate, the image digest as subject).
-	CosignSignPredicateType = "https://sigstore.dev/cosign/sign/v1"
+	CosignSignPredicateType = verify.PredicateCosignSign
 
 	// SimpleSigningMediaType is the layer media type of a legacy .sig.
 	SimpleSigningMediaType = "application/vnd.dev.cosign.simplesigning.v1+json"

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"sort"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -19,6 +20,35 @@ const MaxRequirements = 64
 type Requirement struct {
 	Name   string `json:"name"`
 	Policy Policy `json:"policy"`
+	// Kind, when set, says what kind of bundle may meet the requirement:
+	// KindSignature (a message signature, or a cosign v3 image signature:
+	// a DSSE statement of PredicateCosignSign), never an attestation; or
+	// KindAttestation (an in-toto statement of another predicate type).
+	// Empty accepts either.
+	Kind RequirementKind `json:"kind,omitempty"`
+}
+
+// RequirementKind is the kind of bundle a Requirement accepts.
+type RequirementKind string
+
+const (
+	// KindSignature: a signature of the artifact, not an attestation.
+	KindSignature RequirementKind = "signature"
+	// KindAttestation: an in-toto attestation about the artifact.
+	KindAttestation RequirementKind = "attestation"
+)
+
+// PredicateCosignSign is the predicate type of the in-toto statement
+// cosign v3 `sign` signs for an image: an image signature (empty
+// predicate, the image digest as subject), not an attestation.
+const PredicateCosignSign = "https://sigstore.dev/cosign/sign/v1"
+
+// kindOf says whether a verified result is a signature or an attestation.
+func kindOf(res *Result) RequirementKind {
+	if res.Statement == nil || res.Statement.PredicateType == PredicateCosignSign {
+		return KindSignature
+	}
+	return KindAttestation
 }
 
 // CombinedPolicy is a policy over several bundles of one artifact.
@@ -38,6 +68,10 @@ type RequirementResult struct {
 	Satisfied bool    `json:"satisfied"`
 	Bundle    int     `json:"bundle"` // index of the satisfying bundle, -1 if none
 	Result    *Result `json:"result,omitempty"`
+	// Candidates lists the bundles that verified against the requirement;
+	// when it is unsatisfied although Candidates is not empty, each of them
+	// was needed by another requirement (bundles are not shared).
+	Candidates []int `json:"candidates,omitempty"`
 	// Errors holds, when unsatisfied, why each bundle failed it.
 	Errors []*Error `json:"-"`
 }
@@ -70,6 +104,9 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 	}
 	compiled := make([]*compiledPolicy, n)
 	for i, r := range cp.Requirements {
+		if r.Kind != "" && r.Kind != KindSignature && r.Kind != KindAttestation {
+			return nil, failf(CheckPolicy, ErrPolicy, "requirement %q: kind %q is not %q or %q", r.Name, r.Kind, KindSignature, KindAttestation)
+		}
 		c, err := r.Policy.compile()
 		if err != nil {
 			e, _ := asError(err)
@@ -147,6 +184,16 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 				continue
 			}
 			res, err := vm.verify(ctx, b, artifact, compiled[i])
+			if err == nil && cp.Requirements[i].Kind != "" && kindOf(res) != cp.Requirements[i].Kind {
+				what := "a message signature"
+				if res.Statement != nil {
+					what = "an attestation of " + res.Statement.PredicateType
+					if kindOf(res) == KindSignature {
+						what = "an image signature (" + PredicateCosignSign + ")"
+					}
+				}
+				res, err = nil, failf(CheckPredicate, ErrPredicate, "requirement %q wants a %s; bundle %d is %s", cp.Requirements[i].Name, cp.Requirements[i].Kind, j, what)
+			}
 			if err != nil {
 				e, ok := asError(err)
 				if !ok {
@@ -165,10 +212,26 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 	for i := range assign {
 		assign[i] = -1
 	}
+	// A requirement takes first the bundles that fewest requirements
+	// accept (the most specific): a signature meets "signed" before a
+	// provenance attestation that also verifies as signed.
+	uses := make([]int, len(bundles))
+	for i := range results {
+		for j, r := range results[i] {
+			if r != nil {
+				uses[j]++
+			}
+		}
+	}
+	order := make([]int, len(bundles))
+	for j := range order {
+		order[j] = j
+	}
+	sort.SliceStable(order, func(a, b int) bool { return uses[order[a]] < uses[order[b]] })
 	if cp.AllowSharedBundles {
 		for i := range results {
-			for j, r := range results[i] {
-				if r != nil {
+			for _, j := range order {
+				if results[i][j] != nil {
 					assign[i] = j
 					break
 				}
@@ -182,7 +245,8 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 		}
 		var try func(i int, seen []bool) bool
 		try = func(i int, seen []bool) bool {
-			for j, r := range results[i] {
+			for _, j := range order {
+				r := results[i][j]
 				e := event[j]
 				if r == nil || seen[e] {
 					continue
@@ -205,6 +269,11 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 	var unmet []string
 	for i, r := range cp.Requirements {
 		rr := RequirementResult{Name: r.Name, Bundle: assign[i]}
+		for j, res := range results[i] {
+			if res != nil {
+				rr.Candidates = append(rr.Candidates, j)
+			}
+		}
 		if j := assign[i]; j >= 0 {
 			rr.Satisfied, rr.Result = true, results[i][j]
 			satisfied++
@@ -214,7 +283,11 @@ func (v *Verifier) VerifyAll(ctx context.Context, bundles []*Bundle, artifact Ar
 					rr.Errors = append(rr.Errors, e)
 				}
 			}
-			unmet = append(unmet, r.Name)
+			if len(rr.Candidates) > 0 {
+				unmet = append(unmet, fmt.Sprintf("%s (met by bundles %v, each needed by another requirement)", r.Name, rr.Candidates))
+			} else {
+				unmet = append(unmet, r.Name)
+			}
 		}
 		out.Requirements = append(out.Requirements, rr)
 	}
@@ -278,4 +351,18 @@ func eventKey(b *Bundle) string {
 		return ""
 	}
 	return string(h.Sum(nil))
+}
+
+// VerifyAny verifies bundles of one artifact (the lines of a JSON-lines
+// file, the attestations attached to an image) against one policy and
+// returns the result of a bundle that satisfies it, with its index: what
+// `gh attestation verify` asks of a bundle file. When none does, the
+// *Error's Requirements[0].Errors say why each bundle failed.
+func (v *Verifier) VerifyAny(ctx context.Context, bundles []*Bundle, artifact Artifact, p Policy) (*Result, int, error) {
+	cr, err := v.VerifyAll(ctx, bundles, artifact, CombinedPolicy{Requirements: []Requirement{{Name: "policy", Policy: p}}})
+	if err != nil {
+		return nil, -1, err
+	}
+	r := cr.Requirements[0]
+	return r.Result, r.Bundle, nil
 }
