@@ -86,6 +86,25 @@
 // Policy.Validate or Verify). SLSA policies read the source repository and
 // ref from one place of the predicate.
 //
+// # Combined policies and policy documents
+//
+// VerifyAll answers "signed AND an SBOM AND provenance" (or k of n) over
+// several bundles of one artifact: each requirement is met by a distinct
+// signing event (a signer and a signed content: copies and ECDSA twins
+// count once), a Requirement of KindSignature only by a signature (a
+// message signature or a cosign image signature, PredicateCosignSign),
+// never by an attestation; each takes the most specific bundle first; an
+// unmet requirement lists the bundles it could have used (Candidates).
+// Identical bundles are verified once and each bundle's cryptography once
+// across requirements. VerifyAny takes any satisfying bundle of a set.
+//
+// ParsePolicyDocument reads such a policy as a document a person writes,
+// in YAML or JSON (apiVersion chainproof.dev/v1, kind Policy; the JSON
+// Schema is PolicySchema), strictly: unknown fields, duplicate keys, wrong
+// types and values that make no policy are refused with ErrPolicyDocument
+// and the field's Path. PolicyDocument.CombinedPolicy and
+// PolicyDocumentFrom map documents and policies one to one.
+//
 // # What is NOT checked
 //
 // Revocation (Sigstore has none), freshness of the embedded root (refresh it

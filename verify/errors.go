@@ -91,6 +91,10 @@ type Error struct {
 	Certificate *Certificate       `json:",omitempty"`
 	Mismatches  []IdentityMismatch `json:",omitempty"`
 
+	// Path names the offending field of a policy document
+	// (ErrPolicyDocument), e.g. "requirements[1].identities[0].issuer".
+	Path string `json:",omitempty"`
+
 	// Requirements lists, for a combined policy, each unmet requirement.
 	Requirements []RequirementResult `json:",omitempty"`
 }

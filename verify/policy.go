@@ -129,6 +129,9 @@ type Identity struct {
 
 	// invalid is why GitHubWorkflowIdentity could not build this identity.
 	invalid error
+	// github keeps GitHubWorkflowIdentity's arguments (policy documents
+	// write them back).
+	github *GitHubDocument
 }
 
 func (id Identity) String() string {
@@ -244,6 +247,7 @@ func GitHubWorkflowIdentity(repository, workflowPath, ref string) Identity {
 	repoRE := segmentGlob(repository, true)
 	refRE := segmentGlob(ref, false)
 	return Identity{
+		github: &GitHubDocument{Repository: repository, Workflow: workflowPath, Ref: ref},
 		Issuer: Exact(GitHubActionsIssuer),
 		SAN:    Regexp(`https://github\.com/` + repoRE + `/` + segmentGlob(workflowPath, false) + `@` + refRE),
 		Extensions: map[string]Match{
@@ -359,10 +363,10 @@ func ParsePredicateType(s string) (string, error) {
 // (GitHub's buildType) when the predicate has that object, otherwise from
 // resolvedDependencies[0].uri ("git+URL@REF"); never one from each.
 type SLSAPolicy struct {
-	BuilderID        Match `json:"builderId"`
-	BuildType        Match `json:"buildType"`
-	SourceRepository Match `json:"sourceRepository"`
-	Ref              Match `json:"ref"`
+	BuilderID        Match `json:"builderId,omitzero"`
+	BuildType        Match `json:"buildType,omitzero"`
+	SourceRepository Match `json:"sourceRepository,omitzero"`
+	Ref              Match `json:"ref,omitzero"`
 }
 
 // AttestationPolicy constrains the in-toto statement of a DSSE bundle. The
