@@ -104,6 +104,12 @@
 // types and values that make no policy are refused with ErrPolicyDocument
 // and the field's Path. PolicyDocument.CombinedPolicy and
 // PolicyDocumentFrom map documents and policies one to one.
+// ParseClusterImagePolicy applies a Sigstore policy-controller
+// ClusterImagePolicy (v1beta1, v1alpha1): its image globs, and its
+// authorities (keyless identities, PEM keys, attestation predicate types)
+// as a combined policy; what it cannot apply (CUE or Rego policies, source
+// overrides, ctlog and TSA settings, KMS keys, ...) is refused with the
+// field's Path, never ignored.
 //
 // # What is NOT checked
 //
