@@ -84,7 +84,9 @@
 // and refuse arguments that are not a repository, a workflow path under
 // .github/workflows/ and a full ref (ErrWorkflowIdentity, found by
 // Policy.Validate or Verify). SLSA policies read the source repository and
-// ref from one place of the predicate.
+// ref from one place of the predicate. AttestationPolicy.SameRepository
+// (on in GitHubProvenancePolicy) requires the certificate's source
+// repository to be the one the provenance says was built.
 //
 // # Combined policies and policy documents
 //

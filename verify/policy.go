@@ -377,6 +377,47 @@ type AttestationPolicy struct {
 	PredicateType string `json:"predicateType"`
 	// SLSA, if non-nil, requires a SLSA provenance v1 predicate matching it.
 	SLSA *SLSAPolicy `json:"slsa,omitempty"`
+	// SameRepository requires the signing certificate's source repository
+	// (its sourceRepositoryURI extension) to be the repository the SLSA
+	// provenance v1 predicate says was built (workflow.repository, or the
+	// first resolved dependency), compared ASCII case-insensitively: an
+	// attestation signed in one repository about a build of another is
+	// refused. GitHubProvenancePolicy sets it.
+	SameRepository bool `json:"sameRepository,omitempty"`
+}
+
+// GitHubProvenancePolicy is the policy for SLSA provenance made by a
+// GitHub Actions workflow (what GitHub's attest-build-provenance action
+// writes): signed by GitHubWorkflowIdentity(repository, workflowPath, ref),
+// about a build of that same repository (SameRepository).
+func GitHubProvenancePolicy(repository, workflowPath, ref string) Policy {
+	return Policy{
+		Identities:  []Identity{GitHubWorkflowIdentity(repository, workflowPath, ref)},
+		Attestation: &AttestationPolicy{PredicateType: PredicateSLSAProvenanceV1, SameRepository: true},
+	}
+}
+
+// checkSameRepository compares the certificate's source repository with
+// the provenance's.
+func checkSameRepository(cert *Certificate, predicate json.RawMessage) error {
+	if cert == nil {
+		return errors.New("sameRepository: a key-signed bundle has no certificate source repository")
+	}
+	var p any
+	if err := json.Unmarshal(predicate, &p); err != nil {
+		return fmt.Errorf("sameRepository: predicate: %w", err)
+	}
+	built, _ := slsaSource(p)
+	signed := cert.Extensions.SourceRepositoryURI
+	switch {
+	case signed == "":
+		return errors.New("sameRepository: the certificate names no source repository")
+	case built == "":
+		return errors.New("sameRepository: the provenance names no source repository")
+	case !asciiEqualFold(strings.TrimSuffix(signed, ".git"), strings.TrimSuffix(built, ".git")):
+		return fmt.Errorf("sameRepository: signed in %q, provenance of a build of %q (another repository)", signed, built)
+	}
+	return nil
 }
 
 // Policy says who must have signed and, for attestations, what must have

@@ -349,6 +349,14 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 				return nil, fail(CheckPredicate, ErrPredicate, err)
 			}
 		}
+		if cp.p.Attestation.SameRepository {
+			if st.PredicateType != PredicateSLSAProvenanceV1 {
+				return nil, failf(CheckPredicate, ErrPredicate, "sameRepository applies to %s predicates, not %q", PredicateSLSAProvenanceV1, st.PredicateType)
+			}
+			if err := checkSameRepository(res.Certificate, st.Predicate); err != nil {
+				return nil, fail(CheckPredicate, ErrPredicate, err)
+			}
+		}
 	}
 	return res, nil
 }
