@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/dsse"
 )
 
@@ -162,7 +163,7 @@ func FuzzVerifyEnvelope(f *testing.F) {
 		if len(payload) > maxFuzzInput {
 			return
 		}
-		env, err := dsse.Sign(ctx, PayloadType, payload, hm)
+		env, err := dsse.Sign(ctx, attest.PayloadType, payload, hm)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/dsse"
 )
 
@@ -17,8 +18,6 @@ const (
 	StatementType = "https://in-toto.io/Statement/v1"
 	// PredicateType identifies the proof-record predicate.
 	PredicateType = "https://github.com/IdirBenSlama/Ophamin/blob/main/SCHEMAS.md#empirical-proof-record-v1"
-	// PayloadType is the DSSE payload type of the statement.
-	PayloadType = "application/vnd.in-toto+json"
 )
 
 // StatementOptions are optional settings of [Statement] and [SignEnvelope].
@@ -85,7 +84,7 @@ func SignEnvelope(ctx context.Context, record, key []byte, opts StatementOptions
 	if err != nil {
 		return nil, err
 	}
-	env, err := dsse.Sign(ctx, PayloadType, st, signers...)
+	env, err := dsse.Sign(ctx, attest.PayloadType, st, signers...)
 	if err != nil {
 		e := newErr(CheckEnvelope, fmt.Errorf("%w: %w", ErrEnvelope, err), "")
 		return nil, e
@@ -124,9 +123,9 @@ func VerifyEnvelope(ctx context.Context, env *dsse.Envelope, key []byte, opts ds
 	if err != nil {
 		return nil, newErr(CheckEnvelope, fmt.Errorf("%w: %w", ErrEnvelope, err), "")
 	}
-	if outer.PayloadType != PayloadType {
+	if outer.PayloadType != attest.PayloadType {
 		e := stmtErr("payloadType", "")
-		e.Got, e.Want = outer.PayloadType, PayloadType
+		e.Got, e.Want = outer.PayloadType, attest.PayloadType
 		return nil, e
 	}
 	v, err := VerifyStatement(outer.Payload, key)

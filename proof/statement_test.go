@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/dsse"
 )
 
@@ -172,30 +173,30 @@ func TestVerifyEnvelopeErrors(t *testing.T) {
 		sentinel error
 		check    Check
 	}{
-		{"wrong outer key", signStatement(t, PayloadType, st), testKey, ErrEnvelope, CheckEnvelope},
+		{"wrong outer key", signStatement(t, attest.PayloadType, st), testKey, ErrEnvelope, CheckEnvelope},
 		{"payload type", signStatement(t, "application/json", st), testKey, ErrStatement, CheckStatement},
-		{"not json", signStatement(t, PayloadType, []byte("{")), testKey, ErrStatement, CheckStatement},
-		{"duplicate key", signStatement(t, PayloadType, bytes.Replace(st, []byte(`{"_type"`), []byte(`{"subject":[],"_type"`), 1)), testKey, ErrStatement, CheckStatement},
-		{"case variant key", signStatement(t, PayloadType, bytes.Replace(st, []byte(`"_type"`), []byte(`"_Type"`), 1)), testKey, ErrStatement, CheckStatement},
-		{"extra field", signStatement(t, PayloadType, edit("x", `1`)), testKey, ErrStatement, CheckStatement},
-		{"_type", signStatement(t, PayloadType, edit("_type", `"https://in-toto.io/Statement/v0.1"`)), testKey, ErrStatement, CheckStatement},
-		{"predicateType", signStatement(t, PayloadType, edit("predicateType", `"x"`)), testKey, ErrStatement, CheckStatement},
-		{"two subjects", signStatement(t, PayloadType, edit("subject", `[{"name":"a","digest":{"sha256":"00"}},{"name":"b","digest":{"sha256":"00"}}]`)), testKey, ErrStatement, CheckStatement},
-		{"extra digest", signStatement(t, PayloadType, edit("0.digest.sha512", `"00"`)), testKey, ErrStatement, CheckStatement},
-		{"subject name type", signStatement(t, PayloadType, edit("0.name", `1`)), testKey, ErrStatement, CheckStatement},
-		{"predicate extra", signStatement(t, PayloadType, edit("predicate.x", `1`)), testKey, ErrStatement, CheckStatement},
-		{"schema", signStatement(t, PayloadType, edit("predicate.schema_version", `"2.0"`)), testKey, ErrUnsupportedSchemaVersion, CheckSchemaVersion},
-		{"body schema", signStatement(t, PayloadType, edit("predicate.body.schema_version", `"2.0"`)), testKey, ErrUnsupportedSchemaVersion, CheckSchemaVersion},
-		{"body not object", signStatement(t, PayloadType, edit("predicate.body", `[1]`)), testKey, ErrMalformedRecord, CheckRecord},
-		{"body holds signature", signStatement(t, PayloadType, edit("predicate.body.signature", `"x"`)), testKey, ErrStatement, CheckStatement},
-		{"signature number", signStatement(t, PayloadType, edit("predicate.signature", `1`)), testKey, ErrMalformedSignature, CheckSignature},
-		{"signature empty", signStatement(t, PayloadType, edit("predicate.signature", `""`)), testKey, ErrMissingSignature, CheckSignature},
-		{"signature short", signStatement(t, PayloadType, edit("predicate.signature", `"abcd"`)), testKey, ErrMalformedSignature, CheckSignature},
-		{"inner signature", signStatement(t, PayloadType, edit("predicate.signature", string(om["signature"]))), testKey, ErrSignatureMismatch, CheckSignature},
-		{"wrong inner key", signStatement(t, PayloadType, st), []byte("other"), ErrSignatureMismatch, CheckSignature},
-		{"body tampered", signStatement(t, PayloadType, edit("predicate.body.provenance", `{}`)), testKey, ErrSignatureMismatch, CheckSignature},
-		{"subject digest", signStatement(t, PayloadType, edit("0.digest.sha256", `"`+strings.Repeat("ab", 32)+`"`)), testKey, ErrSubjectMismatch, CheckSubject},
-		{"empty key", signStatement(t, PayloadType, st), nil, ErrInvalidKey, CheckKey},
+		{"not json", signStatement(t, attest.PayloadType, []byte("{")), testKey, ErrStatement, CheckStatement},
+		{"duplicate key", signStatement(t, attest.PayloadType, bytes.Replace(st, []byte(`{"_type"`), []byte(`{"subject":[],"_type"`), 1)), testKey, ErrStatement, CheckStatement},
+		{"case variant key", signStatement(t, attest.PayloadType, bytes.Replace(st, []byte(`"_type"`), []byte(`"_Type"`), 1)), testKey, ErrStatement, CheckStatement},
+		{"extra field", signStatement(t, attest.PayloadType, edit("x", `1`)), testKey, ErrStatement, CheckStatement},
+		{"_type", signStatement(t, attest.PayloadType, edit("_type", `"https://in-toto.io/Statement/v0.1"`)), testKey, ErrStatement, CheckStatement},
+		{"predicateType", signStatement(t, attest.PayloadType, edit("predicateType", `"x"`)), testKey, ErrStatement, CheckStatement},
+		{"two subjects", signStatement(t, attest.PayloadType, edit("subject", `[{"name":"a","digest":{"sha256":"00"}},{"name":"b","digest":{"sha256":"00"}}]`)), testKey, ErrStatement, CheckStatement},
+		{"extra digest", signStatement(t, attest.PayloadType, edit("0.digest.sha512", `"00"`)), testKey, ErrStatement, CheckStatement},
+		{"subject name type", signStatement(t, attest.PayloadType, edit("0.name", `1`)), testKey, ErrStatement, CheckStatement},
+		{"predicate extra", signStatement(t, attest.PayloadType, edit("predicate.x", `1`)), testKey, ErrStatement, CheckStatement},
+		{"schema", signStatement(t, attest.PayloadType, edit("predicate.schema_version", `"2.0"`)), testKey, ErrUnsupportedSchemaVersion, CheckSchemaVersion},
+		{"body schema", signStatement(t, attest.PayloadType, edit("predicate.body.schema_version", `"2.0"`)), testKey, ErrUnsupportedSchemaVersion, CheckSchemaVersion},
+		{"body not object", signStatement(t, attest.PayloadType, edit("predicate.body", `[1]`)), testKey, ErrMalformedRecord, CheckRecord},
+		{"body holds signature", signStatement(t, attest.PayloadType, edit("predicate.body.signature", `"x"`)), testKey, ErrStatement, CheckStatement},
+		{"signature number", signStatement(t, attest.PayloadType, edit("predicate.signature", `1`)), testKey, ErrMalformedSignature, CheckSignature},
+		{"signature empty", signStatement(t, attest.PayloadType, edit("predicate.signature", `""`)), testKey, ErrMissingSignature, CheckSignature},
+		{"signature short", signStatement(t, attest.PayloadType, edit("predicate.signature", `"abcd"`)), testKey, ErrMalformedSignature, CheckSignature},
+		{"inner signature", signStatement(t, attest.PayloadType, edit("predicate.signature", string(om["signature"]))), testKey, ErrSignatureMismatch, CheckSignature},
+		{"wrong inner key", signStatement(t, attest.PayloadType, st), []byte("other"), ErrSignatureMismatch, CheckSignature},
+		{"body tampered", signStatement(t, attest.PayloadType, edit("predicate.body.provenance", `{}`)), testKey, ErrSignatureMismatch, CheckSignature},
+		{"subject digest", signStatement(t, attest.PayloadType, edit("0.digest.sha256", `"`+strings.Repeat("ab", 32)+`"`)), testKey, ErrSubjectMismatch, CheckSubject},
+		{"empty key", signStatement(t, attest.PayloadType, st), nil, ErrInvalidKey, CheckKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +217,7 @@ func TestVerifyEnvelopeErrors(t *testing.T) {
 }
 
 // TestEnvelopeSignsDSSEPAE: the outer layer signs and verifies exactly
-// dsse.PAE(PayloadType, statement) — proof has no PAE encoder of its own —
+// dsse.PAE(attest.PayloadType, statement) — proof has no PAE encoder of its own —
 // and the streamed form (dsse.PAEReader) gives the same bytes.
 func TestEnvelopeSignsDSSEPAE(t *testing.T) {
 	ctx := context.Background()
@@ -225,7 +226,7 @@ func TestEnvelopeSignsDSSEPAE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := dsse.PAE(PayloadType, st)
+	want := dsse.PAE(attest.PayloadType, st)
 	var signed, verified []byte
 	s := dsse.SignerFunc("k", func(_ context.Context, pae []byte) ([]byte, error) {
 		signed = append([]byte(nil), pae...)
@@ -244,7 +245,7 @@ func TestEnvelopeSignsDSSEPAE(t *testing.T) {
 	if !bytes.Equal(verified, want) {
 		t.Fatalf("VerifyEnvelope verified %q, want dsse.PAE of the statement", verified)
 	}
-	streamed, err := io.ReadAll(dsse.PAEReader(PayloadType, int64(len(st)), bytes.NewReader(st)))
+	streamed, err := io.ReadAll(dsse.PAEReader(attest.PayloadType, int64(len(st)), bytes.NewReader(st)))
 	if err != nil || !bytes.Equal(streamed, want) {
 		t.Fatalf("dsse.PAEReader differs from dsse.PAE: %v", err)
 	}

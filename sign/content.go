@@ -9,11 +9,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/internal/ctxio"
 )
-
-// InTotoPayloadType is the DSSE payload type of an in-toto statement.
-const InTotoPayloadType = "application/vnd.in-toto+json"
 
 // MaxPayloadSize bounds a DSSE payload (statements are signed in memory,
 // blobs are streamed and have no bound).
@@ -83,7 +81,7 @@ func ParseDigest(s string) (Content, error) {
 // attest package). (Sigstore bundles carry DSSE only for in-toto
 // statements; sigstore-go's verifier refuses other payload types.)
 func Statement(statement []byte) Content {
-	return Content{kind: kindDSSE, payloadType: InTotoPayloadType, payload: append([]byte(nil), statement...)}
+	return Content{kind: kindDSSE, payloadType: attest.PayloadType, payload: append([]byte(nil), statement...)}
 }
 
 func (c Content) validate() error {
@@ -108,7 +106,7 @@ func (c Content) validate() error {
 		if len(c.payload) > MaxPayloadSize {
 			return errorf("content", ErrInvalidOptions, "DSSE payload larger than %d bytes", MaxPayloadSize)
 		}
-		if c.payloadType == InTotoPayloadType {
+		if c.payloadType == attest.PayloadType {
 			var st struct {
 				Type *string `json:"_type"`
 			}

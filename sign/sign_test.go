@@ -22,13 +22,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chainproof/chainproof/sign"
-	"github.com/chainproof/chainproof/sign/signtest"
-	cpverify "github.com/chainproof/chainproof/verify"
 	prototrustroot "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/verify"
+
+	"github.com/chainproof/chainproof/attest"
+	"github.com/chainproof/chainproof/sign"
+	"github.com/chainproof/chainproof/sign/signtest"
+	cpverify "github.com/chainproof/chainproof/verify"
 )
 
 var statement = []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a.txt","digest":{"sha256":"853ff93762a06ddbf722c4ebe9ddd66d8f63ddaea97f521c3ecc20da7c976020"}}],"predicateType":"https://example.com/predicate","predicate":{}}`)
@@ -111,7 +113,7 @@ func TestKeyless(t *testing.T) {
 						t.Error("wrong identity accepted")
 					}
 					if tc.name == "statement" {
-						if got := b.GetDsseEnvelope().GetPayloadType(); got != sign.InTotoPayloadType {
+						if got := b.GetDsseEnvelope().GetPayloadType(); got != attest.PayloadType {
 							t.Errorf("payloadType = %q", got)
 						}
 					} else if err := independentVerify(t, e.st.TrustedRoot(), b, id, verify.WithArtifact(strings.NewReader("tampered"))); err == nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 
+	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/internal/strictjson"
 )
 
@@ -324,8 +325,8 @@ func verifyEnvelope(verifiers []signature.Verifier, env *protodsse.Envelope) err
 // algorithms the subjects do carry. The statement's predicate aliases the
 // payload.
 func checkSubjects(env *protodsse.Envelope, ds []digest) (*Statement, digest, error) {
-	if env.GetPayloadType() != InTotoPayloadType {
-		return nil, digest{}, failf(CheckPredicate, ErrPredicate, "unsupported DSSE payload type %.100q (want %s)", env.GetPayloadType(), InTotoPayloadType)
+	if env.GetPayloadType() != attest.PayloadType {
+		return nil, digest{}, failf(CheckPredicate, ErrPredicate, "unsupported DSSE payload type %.100q (want %s)", env.GetPayloadType(), attest.PayloadType)
 	}
 	st, err := decodeStatement(env.GetPayload())
 	if err != nil {

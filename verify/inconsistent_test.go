@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/sign/signtest"
 	"github.com/chainproof/chainproof/verify"
 )
@@ -219,7 +220,7 @@ func TestEveryLogEntryVerifies(t *testing.T) {
 		{"hashedrekord entry under an envelope", v1, func(pb *protobundle.Bundle) {
 			sig := pb.GetMessageSignature().GetSignature()
 			pb.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
-				Payload: []byte("{}"), PayloadType: verify.InTotoPayloadType, Signatures: []*protodsse.Signature{{Sig: sig}},
+				Payload: []byte("{}"), PayloadType: attest.PayloadType, Signatures: []*protodsse.Signature{{Sig: sig}},
 			}}
 		}, verify.CheckTransparencyLog, verify.ErrTransparencyLog},
 	} {
@@ -287,7 +288,7 @@ func TestSHA512Subjects(t *testing.T) {
 	sum := sha512.Sum512(art)
 	payload := `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha512":"` + hex.EncodeToString(sum[:]) +
 		`"}}],"predicateType":"https://example.com/p","predicate":{}}`
-	bj, err := st.SignDSSE(signtest.Email("alice@example.com"), verify.InTotoPayloadType, []byte(payload), signtest.MintOptions{})
+	bj, err := st.SignDSSE(signtest.Email("alice@example.com"), attest.PayloadType, []byte(payload), signtest.MintOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/sign/signtest"
 	"github.com/chainproof/chainproof/verify"
 )
@@ -192,7 +193,7 @@ func TestSLSASourceOnePlace(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			payload := head + good + `"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":` + tc.predicate + `}`
-			bj, err := st.SignDSSE(signtest.Email("alice@example.com"), verify.InTotoPayloadType, []byte(payload), signtest.MintOptions{})
+			bj, err := st.SignDSSE(signtest.Email("alice@example.com"), attest.PayloadType, []byte(payload), signtest.MintOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

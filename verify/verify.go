@@ -18,10 +18,9 @@ import (
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/options"
-)
 
-// InTotoPayloadType is the DSSE payload type of in-toto statements.
-const InTotoPayloadType = "application/vnd.in-toto+json"
+	"github.com/chainproof/chainproof/attest"
+)
 
 // Options configures a Verifier. The zero value verifies against the
 // embedded public-good trusted root with the strictest settings.
@@ -126,7 +125,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			alg = a
 		}
 	case env != nil:
-		if env.GetPayloadType() != InTotoPayloadType && cp.p.Attestation != nil {
+		if env.GetPayloadType() != attest.PayloadType && cp.p.Attestation != nil {
 			return nil, failf(CheckPredicate, ErrPredicate, "payload type %q is not an in-toto statement", env.GetPayloadType())
 		}
 	}

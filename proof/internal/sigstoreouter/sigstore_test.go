@@ -10,6 +10,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/proof"
 	"github.com/chainproof/chainproof/sign/signtest"
 	"github.com/chainproof/chainproof/verify"
@@ -35,7 +36,7 @@ func TestSigstoreOuterLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := signtest.Email("alice@example.com")
-	bundle, err := ss.SignDSSE(id, proof.PayloadType, st, signtest.MintOptions{})
+	bundle, err := ss.SignDSSE(id, attest.PayloadType, st, signtest.MintOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
