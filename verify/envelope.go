@@ -13,9 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +30,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/chainproof/chainproof/attest"
+	"github.com/chainproof/chainproof/dsse"
 	"github.com/chainproof/chainproof/internal/strictjson"
 )
 
@@ -307,10 +306,11 @@ func verifyEnvelope(verifiers []signature.Verifier, env *protodsse.Envelope) err
 	if len(sig) == 0 {
 		return errors.New("empty signature")
 	}
-	header := "DSSEv1 " + strconv.Itoa(len(env.GetPayloadType())) + " " + env.GetPayloadType() + " " + strconv.Itoa(len(env.GetPayload())) + " "
+	// dsse owns PAE: the streamed form keeps a large payload from being
+	// copied into the signed bytes.
 	var err error
 	for _, v := range verifiers {
-		pae := io.MultiReader(strings.NewReader(header), bytes.NewReader(env.GetPayload()))
+		pae := dsse.PAEReader(env.GetPayloadType(), int64(len(env.GetPayload())), bytes.NewReader(env.GetPayload()))
 		if err = v.VerifySignature(bytes.NewReader(sig), pae); err == nil {
 			return nil
 		}
