@@ -213,7 +213,10 @@ func (c *Client) Resolve(ctx context.Context, ref string, ro ResolveOptions) (Im
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	if dir, ok := strings.CutPrefix(ref, "oci://"); ok {
-		return resolveLayout(ref, dir, ro)
+		if ro.Platform != "" {
+			return Image{}, &Error{Op: "resolve", Image: ref, Err: fmt.Errorf("%w: platform selection in an image layout: name the manifest by digest", ErrReference)}
+		}
+		return resolveLayout(ref, dir)
 	}
 	r, err := name.ParseReference(ref, c.nameOptions()...)
 	if err != nil {
@@ -254,7 +257,7 @@ func (c *Client) Resolve(ctx context.Context, ref string, ro ResolveOptions) (Im
 
 // resolveLayout resolves oci://DIR, oci://DIR@sha256:... or oci://DIR:TAG
 // (the org.opencontainers.image.ref.name annotation) in a layout's index.
-func resolveLayout(ref, dir string, ro ResolveOptions) (Image, error) {
+func resolveLayout(ref, dir string) (Image, error) {
 	var want, tag string
 	if i := strings.LastIndex(dir, "@"); i >= 0 {
 		dir, want = dir[:i], dir[i+1:]
@@ -292,6 +295,5 @@ func resolveLayout(ref, dir string, ro ResolveOptions) (Image, error) {
 		}
 		return '-'
 	}, dir)), "/.-_"))
-	_ = ro
 	return Image{Ref: ref, Repository: repo, Digest: cands[0].Digest, Descriptor: cands[0], layout: p}, nil
 }

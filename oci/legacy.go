@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/http"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -262,5 +261,3 @@ func ParseCosignBlobBundle(data []byte) (*verify.Bundle, error) {
 	}
 	return b, nil
 }
-
-var _ = v1.Hash{}

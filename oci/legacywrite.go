@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	intoto "github.com/in-toto/attestation/go/v1"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 
 	"github.com/chainproof/chainproof/attest"
@@ -54,18 +53,11 @@ func (c *Client) SignLegacy(ctx context.Context, img Image, opts sign.Options) (
 // sha256-<hex>.att, with the certificate and timestamp in annotations
 // (see SignLegacy for what a Rekor v2 entry leaves out).
 func (c *Client) AttestLegacy(ctx context.Context, img Image, predicateType string, predicate []byte, opts sign.Options) (*Item, error) {
-	pt, err := verify.ParsePredicateType(predicateType)
+	st, err := imageStatement(img, predicateType, predicate)
 	if err != nil {
-		return nil, &Error{Op: "attest", Image: img.String(), Err: err}
+		return nil, err
 	}
-	pred, err := attest.PredicateFromJSON(predicate)
-	if err != nil {
-		return nil, &Error{Op: "attest", Image: img.String(), Err: wrap(ErrContent, err)}
-	}
-	st, err := attest.NewStatement(pt, pred, imageSubject(img))
-	if err != nil {
-		return nil, &Error{Op: "attest", Image: img.String(), Err: wrap(ErrContent, err)}
-	}
+	pt := st.GetPredicateType()
 	stmt, err := attest.Marshal(st)
 	if err != nil {
 		return nil, &Error{Op: "attest", Image: img.String(), Err: wrap(ErrContent, err)}
@@ -203,5 +195,3 @@ func (c *Client) appendLegacy(ctx context.Context, img Image, suffix string, lay
 	}
 	return "tag " + tagName, nil
 }
-
-var _ = intoto.Statement{}

@@ -3,11 +3,9 @@ package oci
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
@@ -47,6 +45,16 @@ func (c *Client) Sign(ctx context.Context, img Image, opts sign.Options) (*Item,
 // img's repository and digest, signed with opts and stored as a referrer
 // bundle (cosign v3 attest's layout).
 func (c *Client) Attest(ctx context.Context, img Image, predicateType string, predicate []byte, opts sign.Options) (*Item, error) {
+	st, err := imageStatement(img, predicateType, predicate)
+	if err != nil {
+		return nil, err
+	}
+	return c.signStatement(ctx, img, st, KindAttestation, opts)
+}
+
+// imageStatement is the in-toto statement of predicate (a JSON object) of
+// predicateType (a URI or a cosign short name) about img.
+func imageStatement(img Image, predicateType string, predicate []byte) (*intoto.Statement, error) {
 	pt, err := verify.ParsePredicateType(predicateType)
 	if err != nil {
 		return nil, &Error{Op: "attest", Image: img.String(), Err: err}
@@ -59,7 +67,7 @@ func (c *Client) Attest(ctx context.Context, img Image, predicateType string, pr
 	if err != nil {
 		return nil, &Error{Op: "attest", Image: img.String(), Err: wrap(ErrContent, err)}
 	}
-	return c.signStatement(ctx, img, st, KindAttestation, opts)
+	return st, nil
 }
 
 // AttestSBOMAndProvenance attests an SBOM and SLSA provenance of img in one
@@ -177,8 +185,3 @@ type rawManifest struct {
 
 func (r rawManifest) RawManifest() ([]byte, error)        { return r.raw, nil }
 func (r rawManifest) MediaType() (types.MediaType, error) { return r.mt, nil }
-
-var (
-	_ = hex.EncodeToString
-	_ name.Reference
-)

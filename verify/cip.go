@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,28 +93,9 @@ type cipAttestation struct {
 // insecureIgnoreSCT, match selectors and warn mode. Keyless identities,
 // PEM keys (key.data) and attestation predicate types are applied.
 func ParseClusterImagePolicy(data []byte) (*ClusterImagePolicy, error) {
-	if len(data) > MaxPolicyDocumentSize {
-		return nil, docError("$", "%d bytes exceed the limit of %d", len(data), MaxPolicyDocumentSize)
-	}
-	js := bytes.TrimSpace(data)
-	if len(js) == 0 || js[0] != '{' {
-		var err error
-		if js, err = yamlToJSON(data); err != nil {
-			return nil, err
-		}
-	}
 	var d cipDoc
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, docError(te.Field, "%s where %s was expected", te.Value, te.Type)
-		}
-		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return nil, docError(strings.Trim(f, `"`), "unknown field")
-		}
-		return nil, docError("$", "%v", err)
+	if err := decodeDocument(data, &d); err != nil {
+		return nil, err
 	}
 	switch d.APIVersion {
 	case "policy.sigstore.dev/v1beta1", "policy.sigstore.dev/v1alpha1":

@@ -107,39 +107,50 @@ func docError(path, format string, args ...any) *Error {
 // a policy are refused with an *Error wrapping ErrPolicyDocument whose Path
 // names the field.
 func ParsePolicyDocument(data []byte) (*PolicyDocument, error) {
-	if len(data) > MaxPolicyDocumentSize {
-		return nil, docError("$", "%d bytes exceed the limit of %d", len(data), MaxPolicyDocumentSize)
-	}
-	js := bytes.TrimSpace(data)
-	if len(js) == 0 || js[0] != '{' {
-		var err error
-		if js, err = yamlToJSON(data); err != nil {
-			return nil, err
-		}
-	}
-	if err := strictjson.CheckObject(js, 64); err != nil {
-		return nil, docError("$", "%v", err)
-	}
 	var d PolicyDocument
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, docError(te.Field, "%s where %s was expected", te.Value, te.Type)
-		}
-		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return nil, docError(strings.Trim(f, `"`), "unknown field")
-		}
-		return nil, docError("$", "%v", err)
-	}
-	if dec.More() {
-		return nil, docError("$", "trailing data after the document")
+	if err := decodeDocument(data, &d); err != nil {
+		return nil, err
 	}
 	if _, err := d.CombinedPolicy(); err != nil {
 		return nil, err
 	}
 	return &d, nil
+}
+
+// decodeDocument decodes a JSON or YAML document (JSON when it starts
+// with '{') into v strictly: at most MaxPolicyDocumentSize bytes, no
+// duplicate keys, no unknown fields, no wrong types, no trailing data;
+// failures name the field (ErrPolicyDocument).
+func decodeDocument(data []byte, v any) error {
+	if len(data) > MaxPolicyDocumentSize {
+		return docError("$", "%d bytes exceed the limit of %d", len(data), MaxPolicyDocumentSize)
+	}
+	js := bytes.TrimSpace(data)
+	if len(js) == 0 || js[0] != '{' {
+		var err error
+		if js, err = yamlToJSON(data); err != nil {
+			return err
+		}
+	}
+	if err := strictjson.CheckObject(js, 64); err != nil {
+		return docError("$", "%v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return docError(te.Field, "%s where %s was expected", te.Value, te.Type)
+		}
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return docError(strings.Trim(f, `"`), "unknown field")
+		}
+		return docError("$", "%v", err)
+	}
+	if dec.More() {
+		return docError("$", "trailing data after the document")
+	}
+	return nil
 }
 
 // yamlToJSON converts a YAML document to JSON; yaml.v3 refuses duplicate
