@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -24,6 +25,10 @@ import (
 var emptyConfig = []byte("{}")
 
 const emptyMediaType = "application/vnd.oci.empty.v1+json"
+
+// AnnotationCreated is the OCI creation-time annotation cosign v3 puts on
+// its referrer manifests (RFC 3339, UTC, seconds).
+const AnnotationCreated = "org.opencontainers.image.created"
 
 // Sign signs img as cosign v3 `sign` does, so cosign verify accepts it: an
 // in-toto Statement v1 of predicate type CosignSignPredicateType, an empty
@@ -154,15 +159,20 @@ func (c *Client) putReferrer(ctx context.Context, img Image, bundle []byte, pred
 	cd, _ := config.Digest()
 	subject := img.Descriptor
 	subject = v1.Descriptor{MediaType: subject.MediaType, Digest: img.Digest, Size: subject.Size}
-	content := "dsse-envelope"
+	// As cosign v3.1.3's WriteAttestationNewBundleFormat: the artifact
+	// type also on the config descriptor, and a creation time.
 	m := referrerManifest{
 		SchemaVersion: 2,
 		MediaType:     types.OCIManifestSchema1,
 		ArtifactType:  BundleMediaType,
-		Config:        v1.Descriptor{MediaType: emptyMediaType, Digest: cd, Size: int64(len(emptyConfig))},
+		Config:        v1.Descriptor{MediaType: emptyMediaType, ArtifactType: BundleMediaType, Digest: cd, Size: int64(len(emptyConfig))},
 		Layers:        []v1.Descriptor{{MediaType: types.MediaType(BundleMediaType), Digest: ld, Size: int64(len(bundle))}},
 		Subject:       &subject,
-		Annotations:   map[string]string{AnnotationBundleContent: content, AnnotationPredicateType: predicateType},
+		Annotations: map[string]string{
+			AnnotationCreated:       time.Now().UTC().Format(time.RFC3339),
+			AnnotationBundleContent: "dsse-envelope",
+			AnnotationPredicateType: predicateType,
+		},
 	}
 	raw, err := json.Marshal(m)
 	if err != nil {
