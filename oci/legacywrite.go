@@ -99,19 +99,8 @@ func (c *Client) AttestLegacy(ctx context.Context, img Image, predicateType stri
 func (c *Client) signLegacy(ctx context.Context, img Image, content sign.Content, opts sign.Options) (*verify.Bundle, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	b, err := sign.Sign(ctx, content, opts)
-	if err != nil {
-		return nil, &Error{Op: "sign", Image: img.String(), Err: err}
-	}
-	data, err := sign.Marshal(b)
-	if err != nil {
-		return nil, &Error{Op: "sign", Image: img.String(), Err: err}
-	}
-	vb, err := verify.ParseBundle(data)
-	if err != nil {
-		return nil, &Error{Op: "sign", Image: img.String(), Err: err}
-	}
-	return vb, nil
+	b, _, err := signBundle(ctx, img, content, opts)
+	return b, err
 }
 
 // legacyAnnotations writes a bundle's verification material the way

@@ -110,23 +110,33 @@ func (c *Client) signStatement(ctx context.Context, img Image, st *intoto.Statem
 	if err != nil {
 		return nil, &Error{Op: "sign", Image: img.String(), Err: wrap(ErrContent, err)}
 	}
-	b, err := sign.Sign(ctx, sign.Statement(stmt), opts)
+	vb, data, err := signBundle(ctx, img, sign.Statement(stmt), opts)
 	if err != nil {
-		return nil, &Error{Op: "sign", Image: img.String(), Err: err}
-	}
-	data, err := sign.Marshal(b)
-	if err != nil {
-		return nil, &Error{Op: "sign", Image: img.String(), Err: err}
-	}
-	vb, err := verify.ParseBundle(data)
-	if err != nil {
-		return nil, &Error{Op: "sign", Image: img.String(), Err: err}
+		return nil, err
 	}
 	h, err := c.putReferrer(ctx, img, data, st.GetPredicateType())
 	if err != nil {
 		return nil, err
 	}
 	return &Item{Kind: kind, Source: "referrer " + h.String(), PredicateType: st.GetPredicateType(), Bundle: vb}, nil
+}
+
+// signBundle is the one call into package sign: content signed with opts
+// (keyless or key), as a verify.Bundle and its bundle JSON.
+func signBundle(ctx context.Context, img Image, content sign.Content, opts sign.Options) (*verify.Bundle, []byte, error) {
+	b, err := sign.Sign(ctx, content, opts)
+	if err != nil {
+		return nil, nil, &Error{Op: "sign", Image: img.String(), Err: err}
+	}
+	data, err := sign.Marshal(b)
+	if err != nil {
+		return nil, nil, &Error{Op: "sign", Image: img.String(), Err: err}
+	}
+	vb, err := verify.ParseBundle(data)
+	if err != nil {
+		return nil, nil, &Error{Op: "sign", Image: img.String(), Err: err}
+	}
+	return vb, data, nil
 }
 
 // referrerManifest is the OCI image manifest cosign v3 stores a bundle in.
