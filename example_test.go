@@ -68,8 +68,9 @@ func Example_sign() {
 	}
 	artifact, _ := os.Open("README.md")
 	defer artifact.Close()
-	bundle, err := sign.Sign(ctx, sign.Blob(artifact), sign.Options{
-		Token:       sign.StaticToken(st.Token(workflow)), // or sign.EnvToken(""), sign.GitHubActionsToken{}, ...
+	// Keyless: or sign.EnvToken(""), sign.GitHubActionsToken{}, ...; sign.Key(k) for a key.
+	signer := sign.Keyless(sign.StaticToken(st.Token(workflow)))
+	bundle, err := sign.Sign(ctx, sign.Blob(artifact), signer, sign.Options{
 		Services:    services,
 		TrustedRoot: st.TrustedRoot(), // every bundle is verified right after signing
 	})
@@ -81,7 +82,7 @@ func Example_sign() {
 		panic(err)
 	}
 	defer os.Remove(path)
-	fmt.Println(bundle.GetMediaType())
+	fmt.Println(bundle.MediaType())
 	// Output: application/vnd.dev.sigstore.bundle.v0.3+json
 }
 

@@ -45,16 +45,22 @@
 //
 // # Parsing
 //
-// Parse accepts at most MaxStatementSize bytes holding exactly one JSON
-// object with no duplicate key at any depth, nesting at most MaxJSONDepth,
-// and then validates: _type is exactly StatementTypeV1 (v0.1 is refused), 1
-// to MaxSubjects subjects, each with a digest set whose values are
+// ParseStatement is the module's one strict statement reader (package
+// verify reads verified payloads with it, package sign checks statements
+// with it before signing; Parse decodes the predicate too). It accepts at
+// most MaxStatementSize bytes holding exactly one JSON object with no
+// duplicate key at any depth, nesting at most MaxJSONDepth, and then
+// validates: _type is StatementTypeV1 or StatementTypeV01 (cosign's attest
+// still writes v0.1; this package writes v1 only), 1 to MaxSubjects
+// subjects (sigstore-go's limit), each with 1 to MaxSubjectDigests
+// digests, whose values are
 // non-empty and, for the algorithms the DigestSet spec lists, lowercase hex
 // of that algorithm's length (git object ids: SHA-1 or SHA-256 length), and
 // a non-empty predicateType. Keys match exactly; unknown keys are ignored
 // as the spec requires (so protojson's aliases such as "predicate_type" are
 // ignored, not honoured). ParseProvenance and ParseSBOM then check the
-// predicate type and the predicate.
+// predicate type and the predicate. ParseDigest is the module's one parser
+// of "algorithm:hex" digests.
 //
 // Errors wrap one of the ErrX sentinels; most are an *Error naming the
 // field (a JSON path or an environment variable) and the evidence.

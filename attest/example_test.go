@@ -9,9 +9,10 @@ import (
 	"strings"
 	"time"
 
+	intoto "github.com/in-toto/attestation/go/v1"
+
 	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/sbom"
-	intoto "github.com/in-toto/attestation/go/v1"
 )
 
 // A statement with a custom predicate, serialized deterministically.
@@ -72,7 +73,7 @@ func ExampleParse() {
 
 func ExampleValidate() {
 	st := &intoto.Statement{
-		Type:          "https://in-toto.io/Statement/v0.1",
+		Type:          "https://in-toto.io/Statement/v2",
 		Subject:       []*intoto.ResourceDescriptor{{Name: "a", Digest: map[string]string{"sha1": "da39a3ee5e6b4b0d3255bfef95601890afd80709"}}},
 		PredicateType: "https://example.com/p/v1",
 	}
@@ -80,7 +81,7 @@ func ExampleValidate() {
 	st.Type = attest.StatementTypeV1
 	fmt.Println(attest.Validate(st))
 	// Output:
-	// attest: _type: wrong statement type: "https://in-toto.io/Statement/v0.1"
+	// attest: _type: wrong statement type: "https://in-toto.io/Statement/v2"
 	// <nil>
 }
 

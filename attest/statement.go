@@ -12,7 +12,8 @@ import (
 )
 
 const (
-	// StatementTypeV1 is the only _type Parse accepts.
+	// StatementTypeV1 is the _type of the statements this package
+	// writes.
 	StatementTypeV1 = "https://in-toto.io/Statement/v1"
 	// PayloadType is the DSSE payloadType of an in-toto statement.
 	PayloadType = "application/vnd.in-toto+json"
@@ -20,8 +21,10 @@ const (
 	// MaxStatementSize bounds an encoded statement (and an encoded
 	// predicate or SBOM document) in bytes.
 	MaxStatementSize = 16 << 20
-	// MaxSubjects bounds the number of subjects in a statement.
-	MaxSubjects = 10000
+	// MaxSubjects bounds the number of subjects in a statement: the
+	// limit sigstore-go's verifier applies, so that every statement
+	// this package builds verifies there and in package verify.
+	MaxSubjects = 1024
 )
 
 // resourceDescriptorFields are the JSON names of ResourceDescriptor fields
@@ -51,7 +54,8 @@ func NewStatement(predicateType string, predicate *structpb.Struct, subjects ...
 	return st, nil
 }
 
-// Validate checks st as Parse does: _type is exactly StatementTypeV1; there
+// Validate checks st as Parse does: _type is StatementTypeV1 (or, for a
+// statement read by Parse, StatementTypeV01); there
 // are 1..MaxSubjects subjects; every subject has a digest set whose values
 // are non-empty and, for algorithms the spec lists, lowercase hex of the
 // algorithm's length; predicateType is non-empty; the predicate nests at
@@ -60,7 +64,7 @@ func Validate(st *intoto.Statement) error {
 	if st == nil {
 		return newError("", ErrMalformed, "nil statement")
 	}
-	if st.GetType() != StatementTypeV1 {
+	if st.GetType() != StatementTypeV1 && st.GetType() != StatementTypeV01 {
 		return newError("_type", ErrStatementType, quote(st.GetType()))
 	}
 	subs := st.GetSubject()
@@ -71,6 +75,9 @@ func Validate(st *intoto.Statement) error {
 		return newError("subject", ErrTooLarge, fmt.Sprintf("%d subjects, limit %d", len(subs), MaxSubjects))
 	}
 	for i, rd := range subs {
+		if len(rd.GetDigest()) > MaxSubjectDigests {
+			return newError(fmt.Sprintf("subject[%d].digest", i), ErrTooLarge, fmt.Sprintf("%d digests, limit %d", len(rd.GetDigest()), MaxSubjectDigests))
+		}
 		if err := validateDigestSet(fmt.Sprintf("subject[%d].digest", i), rd.GetDigest()); err != nil {
 			return err
 		}
@@ -153,15 +160,12 @@ func joinInts(ns []int) string {
 	return strings.Join(s, " or ")
 }
 
-// Parse decodes an in-toto Statement v1 and validates it (see Validate).
-// data must be a single JSON object of at most MaxStatementSize bytes with
-// no duplicate keys at any depth and nothing after it. Keys are matched
-// exactly; unknown keys are ignored, as the spec requires.
+// Parse decodes an in-toto statement (v1, or v0.1 as cosign writes it)
+// into the in-toto protobuf bindings. It reads data with ParseStatement,
+// so it accepts exactly what ParseStatement accepts, and then decodes the
+// predicate too.
 func Parse(data []byte) (*intoto.Statement, error) {
-	if len(data) > MaxStatementSize {
-		return nil, newError("", ErrTooLarge, fmt.Sprintf("%d bytes, limit %d", len(data), MaxStatementSize))
-	}
-	if err := checkJSONObject("", data); err != nil {
+	if _, err := ParseStatement(data); err != nil {
 		return nil, err
 	}
 	var top map[string]json.RawMessage

@@ -11,10 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chainproof/chainproof/attest"
 	intoto "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/chainproof/chainproof/attest"
 )
 
 const (
@@ -170,18 +171,18 @@ func TestParseRejects(t *testing.T) {
 		{"no _type", `{` + sub + `,` + pt + `}`, attest.ErrStatementType, "_type"},
 		{"proto name type is not _type", `{"type":"https://in-toto.io/Statement/v1",` + sub + `,` + pt + `}`, attest.ErrStatementType, "_type"},
 		{"case-folded _TYPE", `{"_TYPE":"https://in-toto.io/Statement/v1",` + sub + `,` + pt + `}`, attest.ErrStatementType, "_type"},
-		{"v0.1", `{"_type":"https://in-toto.io/Statement/v0.1",` + sub + `,` + pt + `}`, attest.ErrStatementType, "_type"},
+		{"v0.2", `{"_type":"https://in-toto.io/Statement/v0.2",` + sub + `,` + pt + `}`, attest.ErrStatementType, "_type"},
 		{"trailing slash type", `{"_type":"https://in-toto.io/Statement/v1/",` + sub + `,` + pt + `}`, attest.ErrStatementType, "_type"},
-		{"_type number", `{"_type":1,` + sub + `,` + pt + `}`, attest.ErrMalformed, ""},
+		{"_type number", `{"_type":1,` + sub + `,` + pt + `}`, attest.ErrMalformed, "_type"},
 		{"no subject", `{"_type":"https://in-toto.io/Statement/v1",` + pt + `}`, attest.ErrNoSubject, "subject"},
 		{"empty subject", `{"_type":"https://in-toto.io/Statement/v1","subject":[],` + pt + `}`, attest.ErrNoSubject, "subject"},
 		{"null subject", `{"_type":"https://in-toto.io/Statement/v1","subject":null,` + pt + `}`, attest.ErrNoSubject, "subject"},
 		{"subject object", `{"_type":"https://in-toto.io/Statement/v1","subject":{},` + pt + `}`, attest.ErrMalformed, "subject"},
-		{"subject element string", `{"_type":"https://in-toto.io/Statement/v1","subject":["a"],` + pt + `}`, attest.ErrMalformed, "subject[0]"},
+		{"subject element string", `{"_type":"https://in-toto.io/Statement/v1","subject":["a"],` + pt + `}`, attest.ErrMalformed, "subject"},
 		{"subject without digest", `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a"}],` + pt + `}`, attest.ErrDigestMissing, "subject[0].digest"},
 		{"empty digest", `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{}}],` + pt + `}`, attest.ErrDigestMissing, "subject[0].digest"},
 		{"second subject bad", `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` + sha256Hello + `"}},{"name":"b"}],` + pt + `}`, attest.ErrDigestMissing, "subject[1].digest"},
-		{"digest number", `{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":1}}],` + pt + `}`, attest.ErrMalformed, ""},
+		{"digest number", `{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":1}}],` + pt + `}`, attest.ErrMalformed, "subject[0].digest"},
 		{"uppercase hex", digest("sha256", strings.ToUpper(sha256Hello)), attest.ErrDigestMalformed, "subject[0].digest.sha256"},
 		{"short sha256", digest("sha256", sha256Hello[:63]), attest.ErrDigestMalformed, "subject[0].digest.sha256"},
 		{"long sha256", digest("sha256", sha256Hello+"00"), attest.ErrDigestMalformed, "subject[0].digest.sha256"},
@@ -255,7 +256,7 @@ func TestValidateBuilt(t *testing.T) {
 		field string
 	}{
 		{"nil", nil, attest.ErrMalformed, ""},
-		{"type", mut(func(st *intoto.Statement) { st.Type = "https://in-toto.io/Statement/v0.1" }), attest.ErrStatementType, "_type"},
+		{"type", mut(func(st *intoto.Statement) { st.Type = "https://in-toto.io/Statement/v2" }), attest.ErrStatementType, "_type"},
 		{"nil subject entry", mut(func(st *intoto.Statement) { st.Subject[1] = nil }), attest.ErrDigestMissing, "subject[1].digest"},
 		{"predicate type", mut(func(st *intoto.Statement) { st.PredicateType = "" }), attest.ErrPredicateType, "predicateType"},
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	intoto "github.com/in-toto/attestation/go/v1"
 
@@ -42,14 +41,11 @@ func NewSubject(name string, digest map[string]string) (*intoto.ResourceDescript
 // the in-toto DigestSet spec lists (sha256, sha512, sha1, gitCommit, ...;
 // case sensitive); use NewSubject for others.
 func SubjectFromDigest(name, digest string) (*intoto.ResourceDescriptor, error) {
-	alg, value, ok := strings.Cut(digest, ":")
-	if !ok {
-		return nil, newError("digest", ErrDigestMalformed, "want algorithm:hex, got "+quote(digest))
+	d, err := ParseDigest(digest)
+	if err != nil {
+		return nil, err
 	}
-	if _, known := digestHexLengths[alg]; !known {
-		return nil, newError("digest", ErrDigestMalformed, "unknown algorithm "+quote(alg))
-	}
-	return NewSubject(name, map[string]string{alg: value})
+	return &intoto.ResourceDescriptor{Name: name, Digest: map[string]string{d.Algorithm: d.Hex}}, nil
 }
 
 // SubjectFromReader returns a subject named name whose digests are those

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/chainproof/chainproof/internal/errtext"
 )
 
 // Sentinel errors. Parse failures match ErrMalformed and, where it
@@ -64,7 +66,7 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
-	msg := strings.TrimPrefix(e.Err.Error(), "dsse: ")
+	msg := errtext.TrimRepeat("malformed envelope", errtext.Trim(e.Err))
 	if e.Field == "" {
 		return "dsse: malformed envelope: " + msg
 	}

@@ -41,9 +41,7 @@ func ExampleClient_AttestSBOMAndProvenance() {
 	st, _ := signtest.New(signtest.Options{})
 	srv := httptest.NewServer(st.Handler())
 	defer srv.Close()
-	trJSON, _ := st.TrustedRootJSON()
-	tr, _ := verify.ParseTrustedRoot(trJSON, "signtest")
-	v, _ := verify.New(verify.Options{TrustedRoot: tr})
+	v, _ := verify.New(verify.Options{TrustedRoot: st.TrustedRoot()})
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 
 	c := oci.NewClient(oci.Options{})
@@ -60,8 +58,7 @@ func ExampleClient_AttestSBOMAndProvenance() {
 		log.Fatal(err)
 	}
 	sbom := attest.SBOM{PredicateType: attest.PredicateCycloneDX, Document: []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1}`)}
-	items, err := c.AttestSBOMAndProvenance(ctx, img, sbom, prov, sign.Options{
-		Key:         key,
+	items, err := c.AttestSBOMAndProvenance(ctx, img, sbom, prov, sign.Key(key), sign.Options{
 		Services:    sign.Services{Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.URL + signtest.PathTimestamp}},
 		TrustedRoot: st.TrustedRoot(),
 		Now:         st.Now,

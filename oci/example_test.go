@@ -46,8 +46,8 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = c.Sign(ctx, img, sign.Options{
-		Token:       sign.StaticToken(st.Token(signtest.Email("release@acme.example"))),
+	release := sign.Keyless(sign.StaticToken(st.Token(signtest.Email("release@acme.example"))))
+	_, err = c.Sign(ctx, img, release, sign.Options{
 		Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.URL + signtest.PathTimestamp}},
 		TrustedRoot: st.TrustedRoot(),
 		Now:         st.Now,

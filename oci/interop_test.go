@@ -102,12 +102,12 @@ func TestInteropCosign(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := sign.Options{Token: sign.StaticToken(s.EmailToken(t, email)), Services: services, TrustedRoot: s.TrustedRoot(t)}
-			if _, err := c.Sign(ctx, res, opts); err != nil {
+			opts := sign.Options{Services: services, TrustedRoot: s.VerifyRoot(t)}
+			signer := func() sign.Signer { return sign.Keyless(sign.StaticToken(s.EmailToken(t, email))) }
+			if _, err := c.Sign(ctx, res, signer(), opts); err != nil {
 				t.Fatal(err)
 			}
-			opts.Token = sign.StaticToken(s.EmailToken(t, email))
-			if _, err := c.Attest(ctx, res, "cyclonedx", []byte(registrytest.CycloneDXPredicate), opts); err != nil {
+			if _, err := c.Attest(ctx, res, "cyclonedx", []byte(registrytest.CycloneDXPredicate), signer(), opts); err != nil {
 				t.Fatal(err)
 			}
 			if err := cs.Verify(ctx, registrytest.V3, id, img.String()); err != nil {
@@ -130,12 +130,10 @@ func TestInteropCosign(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts.Token = sign.StaticToken(s.EmailToken(t, email))
-			if _, err := c.SignLegacy(ctx, lres, opts); err != nil {
+			if _, err := c.SignLegacy(ctx, lres, signer(), opts); err != nil {
 				t.Fatal(err)
 			}
-			opts.Token = sign.StaticToken(s.EmailToken(t, email))
-			if _, err := c.AttestLegacy(ctx, lres, "cyclonedx", []byte(registrytest.CycloneDXPredicate), opts); err != nil {
+			if _, err := c.AttestLegacy(ctx, lres, "cyclonedx", []byte(registrytest.CycloneDXPredicate), signer(), opts); err != nil {
 				t.Fatal(err)
 			}
 			if err := cs.Verify(ctx, registrytest.Legacy, id, legacy.String()); err != nil {

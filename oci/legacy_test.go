@@ -213,14 +213,15 @@ func TestSignLegacy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := f.signOpts("alice@example.com")
+			opts := f.signOpts()
+			signer := f.signer("alice@example.com")
 			opts.Services.Rekor = []sign.Log{{URL: f.srv.URL, Version: tc.version}}
 			for range 2 { // the second appends a layer
-				if _, err := c.SignLegacy(ctx, img, opts); err != nil {
+				if _, err := c.SignLegacy(ctx, img, signer, opts); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := c.AttestLegacy(ctx, img, "cyclonedx", []byte(cyclonedx), opts); err != nil {
+			if _, err := c.AttestLegacy(ctx, img, "cyclonedx", []byte(cyclonedx), signer, opts); err != nil {
 				t.Fatal(err)
 			}
 			sigs, err := c.VerifySignatures(ctx, tc.verifier, img, policy("alice@example.com"), oci.VerifyOptions{})

@@ -29,10 +29,10 @@ import (
 // the layer's annotations. A Rekor v2 entry has no legacy form: such a
 // signature carries only its timestamp (cosign verifies it with
 // --insecure-ignore-tlog --use-signed-timestamps).
-func (c *Client) SignLegacy(ctx context.Context, img Image, opts sign.Options) (*Item, error) {
+func (c *Client) SignLegacy(ctx context.Context, img Image, signer sign.Signer, opts sign.Options) (*Item, error) {
 	payload := fmt.Appendf(nil, `{"critical":{"identity":{"docker-reference":%q},"image":{"docker-manifest-digest":%q},"type":%q},"optional":null}`,
 		img.Repository.Name(), img.Digest.String(), SimpleSigningType)
-	b, err := c.signLegacy(ctx, img, sign.Blob(bytes.NewReader(payload)), opts)
+	b, err := c.signLegacy(ctx, img, sign.Blob(bytes.NewReader(payload)), signer, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (c *Client) SignLegacy(ctx context.Context, img Image, opts sign.Options) (
 // v2's legacy layout: the DSSE envelope appended as a layer to tag
 // sha256-<hex>.att, with the certificate and timestamp in annotations
 // (see SignLegacy for what a Rekor v2 entry leaves out).
-func (c *Client) AttestLegacy(ctx context.Context, img Image, predicateType string, predicate []byte, opts sign.Options) (*Item, error) {
+func (c *Client) AttestLegacy(ctx context.Context, img Image, predicateType string, predicate []byte, signer sign.Signer, opts sign.Options) (*Item, error) {
 	st, err := imageStatement(img, predicateType, predicate)
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func (c *Client) AttestLegacy(ctx context.Context, img Image, predicateType stri
 	if err != nil {
 		return nil, &Error{Op: "attest", Image: img.String(), Err: wrap(ErrContent, err)}
 	}
-	b, err := c.signLegacy(ctx, img, sign.Statement(stmt), opts)
+	b, err := c.signLegacy(ctx, img, sign.Statement(stmt), signer, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -96,10 +96,10 @@ func (c *Client) AttestLegacy(ctx context.Context, img Image, predicateType stri
 	return &Item{Kind: KindAttestation, Source: tag, Legacy: true, PredicateType: pt, Bundle: b}, nil
 }
 
-func (c *Client) signLegacy(ctx context.Context, img Image, content sign.Content, opts sign.Options) (*verify.Bundle, error) {
+func (c *Client) signLegacy(ctx context.Context, img Image, content sign.Content, signer sign.Signer, opts sign.Options) (*verify.Bundle, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	b, _, err := signBundle(ctx, img, content, opts)
+	b, _, err := signBundle(ctx, img, content, signer, opts)
 	return b, err
 }
 

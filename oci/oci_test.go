@@ -41,9 +41,12 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{st: st, srv: st.Serve(t), verifier: v}
 }
 
-func (f *fixture) signOpts(email string) sign.Options {
+func (f *fixture) signer(email string) sign.Signer {
+	return sign.Keyless(sign.StaticToken(f.st.Token(signtest.Email(email))))
+}
+
+func (f *fixture) signOpts() sign.Options {
 	return sign.Options{
-		Token:       sign.StaticToken(f.st.Token(signtest.Email(email))),
 		Services:    sign.Services{Fulcio: f.srv.URL, Rekor: []sign.Log{{URL: f.srv.URL, Version: 2}}, TSA: []string{f.srv.TSAURL()}},
 		TrustedRoot: f.st.TrustedRoot(),
 		Now:         f.st.Now,
@@ -80,10 +83,10 @@ func TestSignAttestDiscoverVerify(t *testing.T) {
 			if _, err := c.VerifySignatures(ctx, f.verifier, img, policy("alice@example.com"), oci.VerifyOptions{}); !errors.Is(err, oci.ErrNoSignatures) {
 				t.Fatalf("unsigned image: %v, want ErrNoSignatures", err)
 			}
-			if _, err := c.Sign(ctx, img, f.signOpts("alice@example.com")); err != nil {
+			if _, err := c.Sign(ctx, img, f.signer("alice@example.com"), f.signOpts()); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.Attest(ctx, img, "cyclonedx", []byte(cyclonedx), f.signOpts("alice@example.com")); err != nil {
+			if _, err := c.Attest(ctx, img, "cyclonedx", []byte(cyclonedx), f.signer("alice@example.com"), f.signOpts()); err != nil {
 				t.Fatal(err)
 			}
 			d, err := c.Discover(ctx, img)

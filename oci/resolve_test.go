@@ -67,7 +67,7 @@ func TestLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Sign(ctx, img, f.signOpts("alice@example.com")); err != nil {
+	if _, err := c.Sign(ctx, img, f.signer("alice@example.com"), f.signOpts()); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

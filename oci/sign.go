@@ -33,28 +33,28 @@ const AnnotationCreated = "org.opencontainers.image.created"
 // Sign signs img as cosign v3 `sign` does, so cosign verify accepts it: an
 // in-toto Statement v1 of predicate type CosignSignPredicateType, an empty
 // predicate and img's digest as its only subject, signed by package sign
-// with opts (keyless or key) into a DSSE bundle, stored as an OCI 1.1
+// by signer (keyless or key) with opts into a DSSE bundle, stored as an OCI 1.1
 // referrer of img (the referrers tag schema is updated where the registry
 // has no referrers API). It returns the stored item.
-func (c *Client) Sign(ctx context.Context, img Image, opts sign.Options) (*Item, error) {
+func (c *Client) Sign(ctx context.Context, img Image, signer sign.Signer, opts sign.Options) (*Item, error) {
 	subject := &intoto.ResourceDescriptor{Digest: map[string]string{img.Digest.Algorithm: img.Digest.Hex}}
 	st, err := attest.NewStatement(CosignSignPredicateType, &structpb.Struct{}, subject)
 	if err != nil {
 		return nil, &Error{Op: "sign", Image: img.String(), Err: wrap(ErrContent, err)}
 	}
-	return c.signStatement(ctx, img, st, KindSignature, opts)
+	return c.signStatement(ctx, img, st, KindSignature, signer, opts)
 }
 
 // Attest attests predicate (a JSON object) of predicateType (a URI or a
 // cosign short name) about img: an in-toto Statement v1 whose subject is
 // img's repository and digest, signed with opts and stored as a referrer
 // bundle (cosign v3 attest's layout).
-func (c *Client) Attest(ctx context.Context, img Image, predicateType string, predicate []byte, opts sign.Options) (*Item, error) {
+func (c *Client) Attest(ctx context.Context, img Image, predicateType string, predicate []byte, signer sign.Signer, opts sign.Options) (*Item, error) {
 	st, err := imageStatement(img, predicateType, predicate)
 	if err != nil {
 		return nil, err
 	}
-	return c.signStatement(ctx, img, st, KindAttestation, opts)
+	return c.signStatement(ctx, img, st, KindAttestation, signer, opts)
 }
 
 // imageStatement is the in-toto statement of predicate (a JSON object) of
@@ -78,7 +78,7 @@ func imageStatement(img Image, predicateType string, predicate []byte) (*intoto.
 // AttestSBOMAndProvenance attests an SBOM and SLSA provenance of img in one
 // call (subject: img's repository and digest), storing both as referrer
 // bundles. Nothing is stored unless both statements are valid.
-func (c *Client) AttestSBOMAndProvenance(ctx context.Context, img Image, sbom attest.SBOM, prov *slsa.Provenance, opts sign.Options) ([]*Item, error) {
+func (c *Client) AttestSBOMAndProvenance(ctx context.Context, img Image, sbom attest.SBOM, prov *slsa.Provenance, signer sign.Signer, opts sign.Options) ([]*Item, error) {
 	sst, err := attest.SBOMStatement(sbom, imageSubject(img))
 	if err != nil {
 		return nil, &Error{Op: "attest", Image: img.String(), Err: wrap(ErrContent, err)}
@@ -89,7 +89,7 @@ func (c *Client) AttestSBOMAndProvenance(ctx context.Context, img Image, sbom at
 	}
 	var out []*Item
 	for _, st := range []*intoto.Statement{sst, pst} {
-		it, err := c.signStatement(ctx, img, st, KindAttestation, opts)
+		it, err := c.signStatement(ctx, img, st, KindAttestation, signer, opts)
 		if err != nil {
 			return out, err
 		}
@@ -103,14 +103,14 @@ func imageSubject(img Image) *intoto.ResourceDescriptor {
 }
 
 // signStatement signs st (package sign) and stores the bundle.
-func (c *Client) signStatement(ctx context.Context, img Image, st *intoto.Statement, kind Kind, opts sign.Options) (*Item, error) {
+func (c *Client) signStatement(ctx context.Context, img Image, st *intoto.Statement, kind Kind, signer sign.Signer, opts sign.Options) (*Item, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	stmt, err := attest.Marshal(st)
 	if err != nil {
 		return nil, &Error{Op: "sign", Image: img.String(), Err: wrap(ErrContent, err)}
 	}
-	vb, data, err := signBundle(ctx, img, sign.Statement(stmt), opts)
+	vb, data, err := signBundle(ctx, img, sign.Statement(stmt), signer, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -121,10 +121,11 @@ func (c *Client) signStatement(ctx context.Context, img Image, st *intoto.Statem
 	return &Item{Kind: kind, Source: "referrer " + h.String(), PredicateType: st.GetPredicateType(), Bundle: vb}, nil
 }
 
-// signBundle is the one call into package sign: content signed with opts
-// (keyless or key), as a verify.Bundle and its bundle JSON.
-func signBundle(ctx context.Context, img Image, content sign.Content, opts sign.Options) (*verify.Bundle, []byte, error) {
-	b, err := sign.Sign(ctx, content, opts)
+// signBundle is the one call into package sign: content signed by signer
+// (keyless or key) with opts, as the verify.Bundle sign returns and its
+// bundle JSON.
+func signBundle(ctx context.Context, img Image, content sign.Content, signer sign.Signer, opts sign.Options) (*verify.Bundle, []byte, error) {
+	b, err := sign.Sign(ctx, content, signer, opts)
 	if err != nil {
 		return nil, nil, &Error{Op: "sign", Image: img.String(), Err: err}
 	}
@@ -132,10 +133,7 @@ func signBundle(ctx context.Context, img Image, content sign.Content, opts sign.
 	if err != nil {
 		return nil, nil, &Error{Op: "sign", Image: img.String(), Err: err}
 	}
-	vb, err := verify.ParseBundle(data)
-	if err != nil {
-		return nil, nil, &Error{Op: "sign", Image: img.String(), Err: err}
-	}
+	vb := b
 	return vb, data, nil
 }
 

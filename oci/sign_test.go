@@ -18,6 +18,7 @@ import (
 	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/internal/registrytest"
 	"github.com/chainproof/chainproof/oci"
+	"github.com/chainproof/chainproof/sign"
 	"github.com/chainproof/chainproof/verify"
 )
 
@@ -38,8 +39,8 @@ func TestSignLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := f.signOpts("alice@example.com")
-	opts.Token, opts.Key = nil, k
+	opts := f.signOpts()
+	signer := sign.Key(k)
 	c := oci.NewClient(oci.Options{})
 	for _, referrers := range []bool{true, false} {
 		reg := registrytest.New(t, registrytest.Options{Referrers: referrers})
@@ -49,11 +50,11 @@ func TestSignLayout(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := time.Now().UTC().Add(-time.Second)
-		sig, err := c.Sign(ctx, img, opts)
+		sig, err := c.Sign(ctx, img, signer, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		att, err := c.Attest(ctx, img, "cyclonedx", []byte(cyclonedx), opts)
+		att, err := c.Attest(ctx, img, "cyclonedx", []byte(cyclonedx), signer, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,14 +188,14 @@ func TestAttestSBOMAndProvenance(t *testing.T) {
 	sbom := attest.SBOM{PredicateType: attest.PredicateCycloneDX, Document: []byte(cyclonedx)}
 
 	// Invalid provenance: refused before anything is signed or pushed.
-	if _, err := c.AttestSBOMAndProvenance(ctx, img, sbom, nil, f.signOpts("alice@example.com")); err == nil {
+	if _, err := c.AttestSBOMAndProvenance(ctx, img, sbom, nil, f.signer("alice@example.com"), f.signOpts()); err == nil {
 		t.Fatal("nil provenance accepted")
 	}
 	if _, err := c.VerifyAttestations(ctx, f.verifier, img, "cyclonedx", policy("alice@example.com")); err == nil {
 		t.Fatal("an SBOM was stored although the provenance was invalid")
 	}
 
-	items, err := c.AttestSBOMAndProvenance(ctx, img, sbom, prov, f.signOpts("alice@example.com"))
+	items, err := c.AttestSBOMAndProvenance(ctx, img, sbom, prov, f.signer("alice@example.com"), f.signOpts())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,15 +41,15 @@ func BenchmarkKeyless(b *testing.B) {
 	}
 	b.Run("sdk", func(b *testing.B) {
 		st, srv, tok := setup(b)
+		signer := sign.Keyless(sign.StaticToken(tok))
 		opts := sign.Options{
-			Token:       sign.StaticToken(tok),
 			Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.URL + signtest.PathTimestamp}},
 			TrustedRoot: st.TrustedRoot(),
 			Now:         st.Now,
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := sign.Sign(context.Background(), sign.Blob(bytes.NewReader(artifact)), opts); err != nil {
+			if _, err := sign.Sign(context.Background(), sign.Blob(bytes.NewReader(artifact)), signer, opts); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -67,7 +67,7 @@ func BenchmarkKeyless(b *testing.B) {
 				CertificateProviderOptions: &sgsign.CertificateProviderOptions{IDToken: tok},
 				TimestampAuthorities:       []*sgsign.TimestampAuthority{sgsign.NewTimestampAuthority(&sgsign.TimestampAuthorityOptions{URL: srv.URL + signtest.PathTimestamp})},
 				TransparencyLogs:           []sgsign.Transparency{sgsign.NewRekor(&sgsign.RekorOptions{BaseURL: srv.URL, Version: 2})},
-				TrustedRoot:                st.TrustedRoot(),
+				TrustedRoot:                st.SigstoreTrustedRoot(),
 				Context:                    context.Background(),
 			})
 			if err != nil {
@@ -107,7 +107,7 @@ func BenchmarkKeylessSameChecks(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			v, err := verify.NewVerifier(st.TrustedRoot(), verify.WithSignedTimestamps(1), verify.WithTransparencyLog(1), verify.WithSignedCertificateTimestamps(1))
+			v, err := verify.NewVerifier(st.SigstoreTrustedRoot(), verify.WithSignedTimestamps(1), verify.WithTransparencyLog(1), verify.WithSignedCertificateTimestamps(1))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -142,7 +142,7 @@ func BenchmarkBlobMemory(b *testing.B) {
 			b.SetBytes(size)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := sign.Sign(context.Background(), sign.Blob(io.LimitReader(zeros{}, size)), sign.Options{Key: key}); err != nil {
+				if _, err := sign.Sign(context.Background(), sign.Blob(io.LimitReader(zeros{}, size)), sign.Key(key), sign.Options{NoLog: true, UnsafeSkipVerify: true}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -3,11 +3,8 @@ package sign
 import (
 	"context"
 	"crypto"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/internal/ctxio"
@@ -51,14 +48,15 @@ func Digest(h crypto.Hash, digest []byte) Content {
 	return Content{kind: kindDigest, hash: h, digest: append([]byte(nil), digest...)}
 }
 
-// ParseDigest parses "sha256:<hex>" (also sha384, sha512) into a Content.
+// ParseDigest parses "sha256:<hex>" (also sha384, sha512) into a Content,
+// with attest.ParseDigest: lower-case algorithm, lowercase hex.
 func ParseDigest(s string) (Content, error) {
-	alg, hx, ok := strings.Cut(s, ":")
-	if !ok {
-		return Content{}, errorf("content", ErrInvalidOptions, "digest %q is not ALG:HEX", s)
+	d, err := attest.ParseDigest(s)
+	if err != nil {
+		return Content{}, &Error{Step: "content", Kind: ErrInvalidOptions, Err: err}
 	}
 	var h crypto.Hash
-	switch strings.ToLower(alg) {
+	switch d.Algorithm {
 	case "sha256":
 		h = crypto.SHA256
 	case "sha384":
@@ -66,20 +64,16 @@ func ParseDigest(s string) (Content, error) {
 	case "sha512":
 		h = crypto.SHA512
 	default:
-		return Content{}, errorf("content", ErrInvalidOptions, "unsupported digest algorithm %q", alg)
+		return Content{}, errorf("content", ErrInvalidOptions, "digest %s: Sigstore signs sha256, sha384 or sha512 digests, not %s", d, d.Algorithm)
 	}
-	d, err := hex.DecodeString(hx)
-	if err != nil || len(d) != h.Size() {
-		return Content{}, errorf("content", ErrInvalidOptions, "digest is not %d bytes of hex", h.Size())
-	}
-	return Digest(h, d), nil
+	return Digest(h, d.Bytes()), nil
 }
 
 // Statement signs an in-toto statement (JSON) into a DSSE bundle with
-// payload type application/vnd.in-toto+json. The statement must be a
-// JSON object with a _type; its meaning is not checked here (see the
-// attest package). (Sigstore bundles carry DSSE only for in-toto
-// statements; sigstore-go's verifier refuses other payload types.)
+// payload type attest.PayloadType. The statement must be one
+// attest.ParseStatement reads (v1 or v0.1, no duplicate keys, valid
+// subjects): Sign refuses what package verify would. (Sigstore bundles
+// carry DSSE only for in-toto statements.)
 func Statement(statement []byte) Content {
 	return Content{kind: kindDSSE, payloadType: attest.PayloadType, payload: append([]byte(nil), statement...)}
 }
@@ -106,13 +100,10 @@ func (c Content) validate() error {
 		if len(c.payload) > MaxPayloadSize {
 			return errorf("content", ErrInvalidOptions, "DSSE payload larger than %d bytes", MaxPayloadSize)
 		}
-		if c.payloadType == attest.PayloadType {
-			var st struct {
-				Type *string `json:"_type"`
-			}
-			if err := json.Unmarshal(c.payload, &st); err != nil || st.Type == nil {
-				return errorf("content", ErrInvalidOptions, "in-toto statement is not a JSON object with _type")
-			}
+		// What verify would refuse is not signed: the statement is read
+		// by the same reader.
+		if _, err := attest.ParseStatement(c.payload); err != nil {
+			return &Error{Step: "content", Kind: ErrInvalidOptions, Err: err}
 		}
 	default:
 		return errorf("content", ErrInvalidOptions, "empty Content (use Blob, Digest or Statement)")

@@ -33,20 +33,29 @@
 // (https://github.com/secure-systems-lab/dsse), in-toto Statement v1,
 // signing_config v0.2, RFC 3161.
 //
-// A keyless signature of a file:
+// A keyless signature of a file, with the services a signing config names
+// and verify-after-sign against a trusted root:
 //
 //	f, _ := os.Open("release.tar.gz")
 //	defer f.Close()
-//	sc, _ := root.NewSigningConfigFromPath("signing_config.json")
-//	services, _ := sign.ServicesFromSigningConfig(sc, time.Now())
-//	tr, _ := root.NewTrustedRootFromPath("trusted_root.json")
-//	b, err := sign.Sign(ctx, sign.Blob(f), sign.Options{
-//		Token:       sign.EnvToken(""), // SIGSTORE_ID_TOKEN
+//	services, _ := sign.LoadSigningConfig("signing_config.json", time.Now())
+//	tr, _ := verify.LoadTrustedRoot("trusted_root.json")
+//	b, err := sign.Sign(ctx, sign.Blob(f), sign.Keyless(sign.EnvToken("")), sign.Options{
 //		Services:    services,
 //		TrustedRoot: tr,
 //	})
 //	if err != nil { ... }
 //	err = sign.WriteFile("release.tar.gz.sigstore.json", b)
+//
+// The zero Options sign with the public-good instance and verify against
+// the embedded public-good trusted root. What Sign returns is a
+// *verify.Bundle: verify.Verifier.Verify takes it as it is, and Sign has
+// already verified it with package verify (the one definition of what
+// counts as verified), under a policy naming the signer.
+//
+// Signing with a key needs no Fulcio: sign.Key(k). With Options.NoLog it
+// needs no service at all; verify then accepts the bundle only under
+// verify.Options.AllowUnloggedKeys.
 //
 // For tests, package signtest (sign/signtest) is a deterministic in-process
 // Sigstore: it serves Fulcio, Rekor v2 and a TSA on loopback so Sign runs

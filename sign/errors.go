@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/chainproof/chainproof/internal/errtext"
 )
 
 // Sentinel errors. A failure is reported as a *ServiceError, a *TokenError
@@ -102,7 +104,7 @@ func (e *ServiceError) Error() string {
 		fmt.Fprintf(&b, ", %d attempt(s))", e.Attempts)
 	}
 	if e.Err != nil {
-		fmt.Fprintf(&b, ": %s", truncate(e.Err.Error()))
+		fmt.Fprintf(&b, ": %s", truncate(errtext.Trim(e.Err)))
 	}
 	return b.String()
 }
@@ -134,7 +136,7 @@ type TokenError struct {
 func (e *TokenError) Error() string {
 	msg := "sign: identity token: " + e.Reason
 	if e.Err != nil {
-		msg += ": " + e.Err.Error()
+		msg += ": " + errtext.Trim(e.Err)
 	}
 	return msg
 }
@@ -160,8 +162,8 @@ type Error struct {
 
 func (e *Error) Error() string {
 	msg := e.Kind.Error()
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
+	if d := errtext.TrimRepeat(errtext.TrimPrefix(msg), errtext.Trim(e.Err)); d != "" {
+		msg += ": " + d
 	}
 	return msg
 }

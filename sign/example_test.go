@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,20 +16,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sigstore/sigstore-go/pkg/root"
+
 	"github.com/chainproof/chainproof/sign"
 	"github.com/chainproof/chainproof/sign/signtest"
-	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/chainproof/chainproof/verify"
 )
 
 // exampleEnv serves a signtest instance on loopback for the examples.
-func exampleEnv() (*signtest.Sigstore, *httptest.Server, sign.Options) {
+func exampleEnv() (*signtest.Sigstore, *httptest.Server, sign.Signer, sign.Options) {
 	st, err := signtest.New(signtest.Options{})
 	if err != nil {
 		panic(err)
 	}
 	srv := httptest.NewServer(st.Handler())
-	return st, srv, sign.Options{
-		Token: sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
+	alice := sign.Keyless(sign.StaticToken(st.Token(signtest.Email("alice@example.com"))))
+	return st, srv, alice, sign.Options{
 		Services: sign.Services{
 			Fulcio: srv.URL,
 			Rekor:  []sign.Log{{URL: srv.URL, Version: 2}},
@@ -40,37 +43,46 @@ func exampleEnv() (*signtest.Sigstore, *httptest.Server, sign.Options) {
 }
 
 func ExampleSign() {
-	_, srv, opts := exampleEnv()
+	st, srv, signer, opts := exampleEnv()
 	defer srv.Close()
 
-	b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("release contents")), opts)
+	b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("release contents")), signer, opts)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	vc, _ := b.VerificationContent()
-	fmt.Println(b.GetMediaType())
-	fmt.Println("signer:", vc.Certificate().EmailAddresses[0])
-	fmt.Println("log entries:", len(b.GetVerificationMaterial().GetTlogEntries()))
-	fmt.Println("timestamps:", len(b.GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps()))
+	fmt.Println(b.MediaType())
+	fmt.Println("log entries:", len(b.Proto().GetVerificationMaterial().GetTlogEntries()))
+	fmt.Println("timestamps:", len(b.Proto().GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps()))
+
+	// What Sign returns, package verify takes as it is.
+	v, _ := verify.New(verify.Options{TrustedRoot: st.TrustedRoot()})
+	alice := signtest.Email("alice@example.com")
+	res, err := v.Verify(context.Background(), b, verify.Artifact{Reader: strings.NewReader("release contents")},
+		verify.Policy{Identities: []verify.Identity{{Issuer: verify.Exact(alice.Issuer), SAN: verify.Exact("alice@example.com")}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("signer:", res.Certificate.SAN)
 	// Output:
 	// application/vnd.dev.sigstore.bundle.v0.3+json
-	// signer: alice@example.com
 	// log entries: 1
 	// timestamps: 1
+	// signer: alice@example.com
 }
 
 func ExampleSign_statement() {
-	_, srv, opts := exampleEnv()
+	_, srv, signer, opts := exampleEnv()
 	defer srv.Close()
 
 	stmt := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a.txt","digest":{"sha256":"853ff93762a06ddbf722c4ebe9ddd66d8f63ddaea97f521c3ecc20da7c976020"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}`)
-	b, err := sign.Sign(context.Background(), sign.Statement(stmt), opts)
+	b, err := sign.Sign(context.Background(), sign.Statement(stmt), signer, opts)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(b.GetDsseEnvelope().GetPayloadType())
+	fmt.Println(b.Proto().GetDsseEnvelope().GetPayloadType())
 	// Output: application/vnd.in-toto+json
 }
 
@@ -78,17 +90,17 @@ func ExampleSign_key() {
 	// Any crypto.Signer: a KMS or hardware key plugs in the same way.
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("release contents")),
-		sign.Options{Key: key, KeyHint: "release-2026"})
+		sign.Key(key), sign.Options{NoLog: true, KeyHint: "release-2026"})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("hint:", b.GetVerificationMaterial().GetPublicKey().GetHint())
+	fmt.Println("hint:", b.Proto().GetVerificationMaterial().GetPublicKey().GetHint())
 	// Output: hint: release-2026
 }
 
 func ExampleSign_faults() {
-	st, _, opts := exampleEnv()
+	st, _, signer, opts := exampleEnv()
 	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "maintenance", http.StatusServiceUnavailable)
 	}))
@@ -97,7 +109,7 @@ func ExampleSign_faults() {
 	opts.Retries, opts.Backoff = 2, time.Millisecond
 	_ = st
 
-	_, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), opts)
+	_, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), signer, opts)
 	var se *sign.ServiceError
 	if errors.As(err, &se) {
 		fmt.Println(se.Service, se.Step, se.Attempts, se.Status, errors.Is(err, sign.ErrUnavailable))
@@ -108,12 +120,12 @@ func ExampleSign_faults() {
 func ExampleDigest() {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	digest := make([]byte, 32) // the artifact's SHA-256, computed elsewhere
-	b, err := sign.Sign(context.Background(), sign.Digest(crypto.SHA256, digest), sign.Options{Key: key})
+	b, err := sign.Sign(context.Background(), sign.Digest(crypto.SHA256, digest), sign.Key(key), sign.Options{NoLog: true})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(b.GetMessageSignature().GetMessageDigest().GetAlgorithm())
+	fmt.Println(b.Proto().GetMessageSignature().GetMessageDigest().GetAlgorithm())
 	// Output: SHA2_256
 }
 
@@ -124,13 +136,13 @@ func ExampleParseDigest() {
 		return
 	}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	_, err = sign.Sign(context.Background(), c, sign.Options{Key: key})
+	_, err = sign.Sign(context.Background(), c, sign.Key(key), sign.Options{NoLog: true})
 	fmt.Println(err)
 	_, err = sign.ParseDigest("md5:00")
 	fmt.Println(err)
 	// Output:
 	// <nil>
-	// sign: invalid options: unsupported digest algorithm "md5"
+	// sign: invalid options: digest.md5: malformed digest: 2 hex characters, want 32
 }
 
 func ExampleBlob() {
@@ -142,7 +154,7 @@ func ExampleBlob() {
 	}
 	defer f.Close()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	_, err = sign.Sign(context.Background(), sign.Blob(f), sign.Options{Key: key})
+	_, err = sign.Sign(context.Background(), sign.Blob(f), sign.Key(key), sign.Options{NoLog: true})
 	fmt.Println(err)
 	// Output: <nil>
 }
@@ -233,7 +245,7 @@ func ExampleServicesFromSigningConfig() {
 
 func ExampleWriteFile() {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	b, _ := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), sign.Options{Key: key})
+	b, _ := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), sign.Key(key), sign.Options{NoLog: true})
 	dir, _ := os.MkdirTemp("", "bundle")
 	defer os.RemoveAll(dir)
 	// Temp file + rename: a reader never sees a partial bundle.
@@ -244,8 +256,47 @@ func ExampleWriteFile() {
 
 func ExampleMarshal() {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	b, _ := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), sign.Options{Key: key})
+	b, _ := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), sign.Key(key), sign.Options{NoLog: true})
 	data, _ := sign.Marshal(b)
 	fmt.Println(strings.HasPrefix(string(data), `{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"`))
 	// Output: true
+}
+
+func ExampleLoadSigningConfig() {
+	st, _ := signtest.New(signtest.Options{})
+	data, _ := st.SigningConfigJSON("http://127.0.0.1:8080")
+	dir, _ := os.MkdirTemp("", "sc")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "signing_config.json")
+	_ = os.WriteFile(path, data, 0o644)
+
+	s, err := sign.LoadSigningConfig(path, st.Now())
+	fmt.Println(s.Fulcio, s.Rekor, err)
+	_, err = sign.LoadSigningConfig(filepath.Join(dir, "missing.json"), st.Now())
+	fmt.Println(errors.Is(err, sign.ErrInvalidOptions), errors.Is(err, fs.ErrNotExist))
+	// Output:
+	// http://127.0.0.1:8080 [http://127.0.0.1:8080 (v2)] <nil>
+	// true true
+}
+
+// ExampleSign_noLog signs with a key and no service at all (air-gapped);
+// package verify accepts such a bundle only when told to.
+func ExampleSign_noLog() {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("release contents")), sign.Key(key), sign.Options{NoLog: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	policy := verify.Policy{PublicKeys: []crypto.PublicKey{key.Public()}}
+	art := func() verify.Artifact { return verify.Artifact{Reader: strings.NewReader("release contents")} }
+	v, _ := verify.New(verify.Options{})
+	_, err = v.Verify(context.Background(), b, art(), policy)
+	fmt.Println(errors.Is(err, verify.ErrTransparencyLog))
+	v, _ = verify.New(verify.Options{AllowUnloggedKeys: true})
+	_, err = v.Verify(context.Background(), b, art(), policy)
+	fmt.Println(err)
+	// Output:
+	// true
+	// <nil>
 }

@@ -84,8 +84,8 @@ func TestServiceFaults(t *testing.T) {
 						s.TSA[0] = d + signtest.PathTimestamp
 					}
 				}
+				signer := sign.Keyless(sign.StaticToken(st.Token(signtest.Email("alice@example.com"))))
 				opts := sign.Options{
-					Token:       sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
 					Services:    s,
 					TrustedRoot: st.TrustedRoot(),
 					Now:         st.Now,
@@ -93,7 +93,7 @@ func TestServiceFaults(t *testing.T) {
 					Retries:     retries,
 					Backoff:     time.Millisecond,
 				}
-				_, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), opts)
+				_, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), signer, opts)
 				var se *sign.ServiceError
 				if !errors.As(err, &se) {
 					t.Fatalf("err = %v (%T), want *ServiceError", err, err)
@@ -141,14 +141,14 @@ func TestTransientThenSuccess(t *testing.T) {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	signer := sign.Keyless(sign.StaticToken(st.Token(signtest.Email("alice@example.com"))))
 	opts := sign.Options{
-		Token:       sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
 		Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.URL + signtest.PathTimestamp}},
 		TrustedRoot: st.TrustedRoot(),
 		Now:         st.Now,
 		Backoff:     time.Millisecond,
 	}
-	if _, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("a")), opts); err != nil {
+	if _, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("a")), signer, opts); err != nil {
 		t.Fatalf("transient 503s were not retried: %v", err)
 	}
 }
@@ -161,13 +161,13 @@ func TestContextCancelled(t *testing.T) {
 	srv, _ := faultServer(t, st, signtest.PathSigningCert, "slow")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
+	signer := sign.Keyless(sign.StaticToken(st.Token(signtest.Email("alice@example.com"))))
 	opts := sign.Options{
-		Token:       sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
 		Services:    sign.Services{Fulcio: srv.URL},
 		TrustedRoot: st.TrustedRoot(),
 		Now:         st.Now,
 	}
-	_, err = sign.Sign(ctx, sign.Blob(strings.NewReader("a")), opts)
+	_, err = sign.Sign(ctx, sign.Blob(strings.NewReader("a")), signer, opts)
 	var se *sign.ServiceError
 	if !errors.As(err, &se) || se.Service != sign.ServiceFulcio || !errors.Is(err, sign.ErrTimeout) {
 		t.Fatalf("err = %v, want fulcio ErrTimeout", err)
@@ -207,13 +207,13 @@ func TestTokenErrorsBeforeNetwork(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			now := tc.now
+			signer := sign.Keyless(tc.src)
 			opts := sign.Options{
-				Token:       tc.src,
 				Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.URL}},
 				TrustedRoot: st.TrustedRoot(),
 				Now:         func() time.Time { return now },
 			}
-			_, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("a")), opts)
+			_, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("a")), signer, opts)
 			var te *sign.TokenError
 			if !errors.As(err, &te) || !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want *TokenError %v", err, tc.want)
@@ -277,13 +277,11 @@ func TestGitHubActionsToken(t *testing.T) {
 		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "req-secret",
 	}
 	src := sign.GitHubActionsToken{Getenv: func(k string) string { return env[k] }}
-	o := e.opts(id)
-	o.Token = src
-	b, err := sign.Sign(context.Background(), sign.Statement(statement), o)
+	b, err := sign.Sign(context.Background(), sign.Statement(statement), sign.Keyless(src), e.opts())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := independentVerify(t, e.st.TrustedRoot(), b, id, nil); err != nil {
+	if err := independentVerify(t, e.st.SigstoreTrustedRoot(), b, id, nil); err != nil {
 		t.Fatal(err)
 	}
 

@@ -49,7 +49,7 @@ func TestLocalSigstore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := func(t *testing.T, b *bundle.Bundle, art verify.ArtifactPolicyOption, issuer, san string, ext certificate.Extensions) error {
+	check := func(t *testing.T, b interface{ Sigstore() *bundle.Bundle }, art verify.ArtifactPolicyOption, issuer, san string, ext certificate.Extensions) error {
 		t.Helper()
 		sanM, _ := verify.NewSANMatcher(san, "")
 		issM, _ := verify.NewIssuerMatcher(issuer, "")
@@ -57,7 +57,7 @@ func TestLocalSigstore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = v.Verify(b, verify.NewPolicy(art, verify.WithCertificateIdentity(ci)))
+		_, err = v.Verify(b.Sigstore(), verify.NewPolicy(art, verify.WithCertificateIdentity(ci)))
 		return err
 	}
 	for _, id := range idents {
@@ -69,7 +69,7 @@ func TestLocalSigstore(t *testing.T) {
 				if kind == "dsse" {
 					content = sign.Statement(stmt)
 				}
-				b, err := sign.Sign(ctx, content, sign.Options{Token: sign.StaticToken(id.token()), Services: services, TrustedRoot: tr})
+				b, err := sign.Sign(ctx, content, sign.Keyless(sign.StaticToken(id.token())), sign.Options{Services: services, TrustedRoot: s.VerifyRoot(t)})
 				if err != nil {
 					t.Fatalf("sign: %v", err)
 				}
@@ -92,7 +92,7 @@ func TestLocalSigstore(t *testing.T) {
 
 	// An expired token is refused before any network call.
 	_, err = sign.Sign(context.Background(), sign.Blob(bytes.NewReader(artifact)),
-		sign.Options{Token: sign.StaticToken(s.ExpiredEmailToken(t, "alice@example.com")), Services: services, TrustedRoot: tr})
+		sign.Keyless(sign.StaticToken(s.ExpiredEmailToken(t, "alice@example.com"))), sign.Options{Services: services, TrustedRoot: s.VerifyRoot(t)})
 	if !errors.Is(err, sign.ErrTokenExpired) {
 		t.Errorf("expired token: err = %v, want ErrTokenExpired", err)
 	}

@@ -18,7 +18,7 @@ func ExampleInteractiveToken() {
 	// and listens on 127.0.0.1 for the redirect; the URL is also written
 	// to Prompt. Not run here.
 	src := sign.InteractiveToken{Prompt: os.Stderr}
-	_ = sign.Options{Token: src, Services: sign.PublicGood()}
+	_ = sign.Keyless(src) // sign.Sign(ctx, content, sign.Keyless(src), sign.Options{})
 }
 
 // exampleIssuer starts a stand-in OIDC issuer on loopback where the

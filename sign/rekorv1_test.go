@@ -20,7 +20,7 @@ import (
 
 // verifyRekorV1 checks a bundle with sigstore-go's verifier, with the Rekor
 // v1 entry's integrated time as the only observer timestamp.
-func verifyRekorV1(t *testing.T, tr root.TrustedMaterial, b *bundle.Bundle, id signtest.Identity, art verify.ArtifactPolicyOption) error {
+func verifyRekorV1(t *testing.T, tr root.TrustedMaterial, b interface{ Sigstore() *bundle.Bundle }, id signtest.Identity, art verify.ArtifactPolicyOption) error {
 	t.Helper()
 	v, err := verify.NewVerifier(tr, verify.WithTransparencyLog(1), verify.WithIntegratedTimestamps(1), verify.WithSignedCertificateTimestamps(1))
 	if err != nil {
@@ -30,7 +30,7 @@ func verifyRekorV1(t *testing.T, tr root.TrustedMaterial, b *bundle.Bundle, id s
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = v.Verify(b, verify.NewPolicy(art, verify.WithCertificateIdentity(ci)))
+	_, err = v.Verify(b.Sigstore(), verify.NewPolicy(art, verify.WithCertificateIdentity(ci)))
 	return err
 }
 
@@ -53,13 +53,14 @@ func TestKeylessRekorV1(t *testing.T) {
 			{"statement", func() sign.Content { return sign.Statement(statement) }, verify.WithoutArtifactUnsafe, "dsse"},
 		} {
 			t.Run(id.Subject+"/"+tc.name, func(t *testing.T) {
-				o := e.opts(id)
+				o := e.opts()
+				signer := e.signer(id)
 				o.Services = sign.Services{Fulcio: e.srv.URL, Rekor: []sign.Log{{URL: e.srv.URL, Version: 1}}}
-				b, err := sign.Sign(context.Background(), tc.content(), o)
+				b, err := sign.Sign(context.Background(), tc.content(), signer, o)
 				if err != nil {
 					t.Fatal(err)
 				}
-				entries := b.GetVerificationMaterial().GetTlogEntries()
+				entries := b.Proto().GetVerificationMaterial().GetTlogEntries()
 				if len(entries) != 1 {
 					t.Fatalf("%d log entries", len(entries))
 				}
@@ -69,17 +70,17 @@ func TestKeylessRekorV1(t *testing.T) {
 					le.GetInclusionProof().GetCheckpoint().GetEnvelope() == "" || !bytes.Equal(le.GetLogId().GetKeyId(), e.st.LogV1ID()) {
 					t.Errorf("log entry = %v", le)
 				}
-				if n := len(b.GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps()); n != 0 {
+				if n := len(b.Proto().GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps()); n != 0 {
 					t.Errorf("%d RFC 3161 timestamps, want none", n)
 				}
-				if err := verifyRekorV1(t, e.st.TrustedRoot(), b, id, tc.art()); err != nil {
+				if err := verifyRekorV1(t, e.st.SigstoreTrustedRoot(), b, id, tc.art()); err != nil {
 					t.Fatalf("independent verification: %v", err)
 				}
-				if err := verifyRekorV1(t, e.st.TrustedRoot(), b, signtest.Email("mallory@example.com"), tc.art()); err == nil {
+				if err := verifyRekorV1(t, e.st.SigstoreTrustedRoot(), b, signtest.Email("mallory@example.com"), tc.art()); err == nil {
 					t.Error("wrong identity accepted")
 				}
 				if tc.kind == "hashedrekord" {
-					if err := verifyRekorV1(t, e.st.TrustedRoot(), b, id, verify.WithArtifact(strings.NewReader("tampered"))); err == nil {
+					if err := verifyRekorV1(t, e.st.SigstoreTrustedRoot(), b, id, verify.WithArtifact(strings.NewReader("tampered"))); err == nil {
 						t.Error("tampered artifact accepted")
 					}
 				}
@@ -93,18 +94,19 @@ func TestKeylessRekorV1(t *testing.T) {
 func TestRekorV1WithTSA(t *testing.T) {
 	e := newEnv(t)
 	id := signtest.Email("alice@example.com")
-	o := e.opts(id)
+	o := e.opts()
+	signer := e.signer(id)
 	o.Services.Rekor = []sign.Log{{URL: e.srv.URL, Version: 1}}
-	b, err := sign.Sign(context.Background(), sign.Statement(statement), o)
+	b, err := sign.Sign(context.Background(), sign.Statement(statement), signer, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := verify.NewVerifier(e.st.TrustedRoot(), verify.WithTransparencyLog(1), verify.WithIntegratedTimestamps(1), verify.WithSignedTimestamps(1), verify.WithSignedCertificateTimestamps(1))
+	v, err := verify.NewVerifier(e.st.SigstoreTrustedRoot(), verify.WithTransparencyLog(1), verify.WithIntegratedTimestamps(1), verify.WithSignedTimestamps(1), verify.WithSignedCertificateTimestamps(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ci, _ := verify.NewShortCertificateIdentity(id.Issuer, "", id.Subject, "")
-	res, err := v.Verify(b, verify.NewPolicy(verify.WithoutArtifactUnsafe(), verify.WithCertificateIdentity(ci)))
+	res, err := v.Verify(b.Sigstore(), verify.NewPolicy(verify.WithoutArtifactUnsafe(), verify.WithCertificateIdentity(ci)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +120,14 @@ func TestRekorV1WithTSA(t *testing.T) {
 func TestKeyBasedRekorV1(t *testing.T) {
 	e := newEnv(t)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	o := sign.Options{Key: key, Services: sign.Services{Rekor: []sign.Log{{URL: e.srv.URL, Version: 1}}}, TrustedRoot: e.st.TrustedRoot()}
+	signer := sign.Key(key)
+	o := sign.Options{Services: sign.Services{Rekor: []sign.Log{{URL: e.srv.URL, Version: 1}}}, TrustedRoot: e.st.TrustedRoot()}
 	for name, c := range map[string]sign.Content{"blob": sign.Blob(strings.NewReader("artifact")), "statement": sign.Statement(statement)} {
-		b, err := sign.Sign(context.Background(), c, o)
+		b, err := sign.Sign(context.Background(), c, signer, o)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if le := b.GetVerificationMaterial().GetTlogEntries(); len(le) != 1 || le[0].GetIntegratedTime() == 0 {
+		if le := b.Proto().GetVerificationMaterial().GetTlogEntries(); len(le) != 1 || le[0].GetIntegratedTime() == 0 {
 			t.Errorf("%s: log entries = %v", name, le)
 		}
 	}

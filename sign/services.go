@@ -2,6 +2,8 @@ package sign
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -91,6 +93,32 @@ func ServicesFromSigningConfig(sc *root.SigningConfig, now time.Time) (Services,
 		}
 	}
 	return s, nil
+}
+
+// MaxSigningConfigSize bounds a signing_config.json read by
+// LoadSigningConfig.
+const MaxSigningConfigSize = 1 << 20
+
+// LoadSigningConfig reads a signing_config.json (v0.2) from path and
+// selects its services as of now, as ServicesFromSigningConfig does.
+func LoadSigningConfig(path string, now time.Time) (Services, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Services{}, errorf("options", ErrInvalidOptions, "signing config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSigningConfigSize+1))
+	if err != nil {
+		return Services{}, errorf("options", ErrInvalidOptions, "signing config %s: %w", path, err)
+	}
+	if len(data) > MaxSigningConfigSize {
+		return Services{}, errorf("options", ErrInvalidOptions, "signing config %s: larger than %d bytes", path, MaxSigningConfigSize)
+	}
+	sc, err := root.NewSigningConfigFromJSON(data)
+	if err != nil {
+		return Services{}, errorf("options", ErrInvalidOptions, "signing config %s: %w", path, err)
+	}
+	return ServicesFromSigningConfig(sc, now)
 }
 
 func (s Services) validate(keyless bool) error {

@@ -1,10 +1,10 @@
 package sign
 
 import (
-	"bytes"
 	"context"
 	"crypto"
-	"encoding/json"
+	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,37 +17,54 @@ import (
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	rekorclient "github.com/sigstore/rekor/pkg/client"
-	"github.com/sigstore/sigstore-go/pkg/bundle"
-	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	sgsign "github.com/sigstore/sigstore-go/pkg/sign"
-	"github.com/sigstore/sigstore-go/pkg/verify"
-	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/chainproof/chainproof/verify"
+
+	"github.com/chainproof/chainproof/attest"
 )
 
-// Options configure Sign. The zero value is the strictest setting, but is
-// not enough on its own: set Token (keyless) or Key, Services, and
-// TrustedRoot.
+// Signer says who signs: Keyless, for a Fulcio certificate issued to an
+// OIDC identity, or Key, for a key the caller holds.
+type Signer struct {
+	token TokenSource
+	key   crypto.Signer
+}
+
+// Keyless signs with a fresh ephemeral key, certified by Fulcio for the
+// identity in the token that token supplies.
+func Keyless(token TokenSource) Signer { return Signer{token: token} }
+
+// Key signs with key (any crypto.Signer: in memory, KMS, hardware). The
+// bundle then carries a public-key hint (Options.KeyHint), not a
+// certificate, and verifies under a policy listing the public key.
+func Key(key crypto.Signer) Signer { return Signer{key: key} }
+
+// Options configure Sign. The zero value is valid and the strictest
+// setting: the public-good Sigstore services, every bundle verified right
+// after signing against the embedded public-good trusted root.
 type Options struct {
-	// Token supplies the OIDC identity token for keyless signing: a Fulcio
-	// certificate is issued for a fresh ephemeral key. Exactly one of
-	// Token and Key must be set.
-	Token TokenSource
-	// Key signs instead of an ephemeral key (any crypto.Signer: in-memory,
-	// KMS, hardware). The bundle then carries a public-key hint, not a
-	// certificate.
-	Key crypto.Signer
-	// KeyHint is the hint put in the bundle for Key; by default the
+	// Services are the Fulcio, Rekor and TSA endpoints. The zero value
+	// means PublicGood() (Fulcio is not used when signing with a Key).
+	// LoadSigningConfig reads them from a signing_config.json.
+	Services Services
+	// NoLog signs with a Key without writing a transparency log entry:
+	// Services.Rekor must then be empty, the zero Services means no
+	// services at all, and a TSA is used only if Services.TSA names one.
+	// Such a bundle proves neither when it was made nor that anyone
+	// could have seen it; verify accepts it only under
+	// verify.Options.AllowUnloggedKeys. For air-gapped signing and tests.
+	NoLog bool
+	// KeyHint is the hint put in the bundle for a Key; by default the
 	// base64 SHA-256 of the PKIX public key.
 	KeyHint string
 
-	// Services are the Fulcio, Rekor and TSA endpoints.
-	Services Services
-
-	// TrustedRoot verifies every bundle right after it is made (the
-	// certificate chain, log entries, timestamps, signature over the
-	// content). Required for keyless signing; for Key it is extended with
-	// the key itself.
-	TrustedRoot root.TrustedMaterial
+	// TrustedRoot verifies every bundle right after it is made, with
+	// package verify: the certificate chain, SCT, log entries,
+	// timestamps, signature over the content. Nil means
+	// verify.PublicGood(), which only fits the public-good services.
+	TrustedRoot *verify.TrustedRoot
 	// UnsafeSkipVerify turns verify-after-sign off.
 	UnsafeSkipVerify bool
 
@@ -81,36 +98,58 @@ func (o *Options) policy() policy {
 	return policy{timeout: o.Timeout, retries: o.Retries, backoff: o.Backoff}
 }
 
-// Sign signs content and returns a Sigstore bundle (v0.3), verified
-// against opts.TrustedRoot unless opts.UnsafeSkipVerify. Errors are
-// *TokenError (before any network call), *ServiceError (naming the service
-// and step) or *Error.
-func Sign(ctx context.Context, content Content, opts Options) (*bundle.Bundle, error) {
+// services returns the services to use: Options.Services, or the
+// public-good ones when it is the zero value (and a log is wanted).
+func (o *Options) services() Services {
+	s := o.Services
+	if s.Fulcio == "" && len(s.Rekor) == 0 && len(s.TSA) == 0 && !o.NoLog {
+		s = PublicGood()
+	}
+	return s
+}
+
+// Sign signs content as signer and returns the Sigstore bundle (v0.3),
+// verified with package verify against opts.TrustedRoot unless
+// opts.UnsafeSkipVerify: what Sign returns, verify.Verifier.Verify
+// accepts. Errors are *TokenError (before any network call),
+// *ServiceError (naming the service and step) or *Error.
+func Sign(ctx context.Context, content Content, signer Signer, opts Options) (*verify.Bundle, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if err := content.validate(); err != nil {
 		return nil, err
 	}
-	keyless := opts.Key == nil
+	keyless := signer.key == nil
 	switch {
-	case keyless && opts.Token == nil:
-		return nil, errorf("options", ErrInvalidOptions, "set Options.Token (keyless) or Options.Key")
-	case !keyless && opts.Token != nil:
-		return nil, errorf("options", ErrInvalidOptions, "Options.Token and Options.Key are mutually exclusive")
-	case keyless && opts.TrustedRoot == nil && !opts.UnsafeSkipVerify:
-		return nil, errorf("options", ErrInvalidOptions, "keyless signing needs Options.TrustedRoot to verify the bundle")
+	case keyless && signer.token == nil:
+		return nil, errorf("options", ErrInvalidOptions, "no signer: use Keyless(token) or Key(key)")
+	case keyless && opts.NoLog:
+		return nil, errorf("options", ErrInvalidOptions, "NoLog applies to Key signing: a Fulcio certificate is short-lived and needs a log entry or timestamp")
+	case !keyless && opts.KeyHint != "" && strings.TrimSpace(opts.KeyHint) != opts.KeyHint:
+		return nil, errorf("options", ErrInvalidOptions, "KeyHint %q has surrounding space", opts.KeyHint)
 	}
-	if err := opts.Services.validate(keyless); err != nil {
+	services := opts.services()
+	if opts.NoLog && len(services.Rekor) > 0 {
+		return nil, errorf("options", ErrInvalidOptions, "NoLog with Services.Rekor set")
+	}
+	if err := services.validate(keyless); err != nil {
 		return nil, err
+	}
+	trust := opts.TrustedRoot
+	if trust == nil && !opts.UnsafeSkipVerify {
+		var err error
+		if trust, err = verify.PublicGood(); err != nil {
+			return nil, &Error{Step: "verify", Kind: ErrVerifyAfterSign, Err: err}
+		}
 	}
 	pol := opts.policy()
 
 	// Token first: a bad token fails before any other network call.
 	var idToken string
-	signer := opts.Key
+	key := signer.key
 	if keyless {
-		tok, err := opts.Token.Token(ctx)
+		tok, err := signer.token.Token(ctx)
 		if err != nil {
 			var te *TokenError
 			var se *ServiceError
@@ -127,11 +166,11 @@ func Sign(ctx context.Context, content Content, opts Options) (*bundle.Bundle, e
 		if content.kind == kindDigest {
 			h = content.hash
 		}
-		if signer, err = ephemeralKey(h); err != nil {
+		if key, err = ephemeralKey(h); err != nil {
 			return nil, &Error{Step: "sign", Kind: ErrSignature, Err: err}
 		}
 	}
-	kp, err := newKeypair(signer, opts.KeyHint)
+	kp, err := newKeypair(key, opts.KeyHint)
 	if err != nil {
 		return nil, err
 	}
@@ -155,17 +194,17 @@ func Sign(ctx context.Context, content Content, opts Options) (*bundle.Bundle, e
 		sc = &sgsign.DSSEData{Data: content.payload, PayloadType: content.payloadType}
 	}
 
-	bo, tr := buildBundleOptions(ctx, &opts, pol, idToken)
+	bo, tr := buildBundleOptions(ctx, &opts, services, pol, idToken)
 	pb, err := sgsign.Bundle(sc, kp, bo)
 	if err != nil {
 		return nil, tr.attribute(err)
 	}
-	b, err := bundle.NewBundle(pb)
+	b, err := verify.BundleFromProto(pb)
 	if err != nil {
 		return nil, &Error{Step: "verify", Kind: ErrVerifyAfterSign, Err: err}
 	}
 	if !opts.UnsafeSkipVerify {
-		if err := verifyAfterSign(b, pb, kp, &opts, keyless); err != nil {
+		if err := verifyAfterSign(ctx, b, &content, kp, trust, opts.NoLog); err != nil {
 			return nil, &Error{Step: "verify", Kind: ErrVerifyAfterSign, Err: err}
 		}
 	}
@@ -209,25 +248,25 @@ func (t *tracker) attribute(err error) error {
 	return f(err)
 }
 
-func buildBundleOptions(ctx context.Context, opts *Options, pol policy, idToken string) (sgsign.BundleOptions, *tracker) {
+func buildBundleOptions(ctx context.Context, opts *Options, services Services, pol policy, idToken string) (sgsign.BundleOptions, *tracker) {
 	tr := &tracker{}
 	bo := sgsign.BundleOptions{Context: ctx}
 	if idToken != "" {
-		ft := newServiceTransport(ctx, opts.Transport, ServiceFulcio, StepCertificate, opts.Services.Fulcio, pol)
+		ft := newServiceTransport(ctx, opts.Transport, ServiceFulcio, StepCertificate, services.Fulcio, pol)
 		ft.onStart = func() { tr.set(ft.fail) }
 		bo.CertificateProvider = &certProvider{
-			inner:   sgsign.NewFulcio(&sgsign.FulcioOptions{BaseURL: strings.TrimSuffix(opts.Services.Fulcio, "/"), Timeout: -1, Transport: ft}),
+			inner:   sgsign.NewFulcio(&sgsign.FulcioOptions{BaseURL: strings.TrimSuffix(services.Fulcio, "/"), Timeout: -1, Transport: ft}),
 			onStart: func() { tr.set(ft.fail) },
 		}
 		bo.CertificateProviderOptions = &sgsign.CertificateProviderOptions{IDToken: idToken}
 	}
-	for _, u := range opts.Services.TSA {
+	for _, u := range services.TSA {
 		tt := newServiceTransport(ctx, opts.Transport, ServiceTSA, StepTimestamp, u, pol)
 		tt.onStart = func() { tr.set(tt.fail) }
 		bo.TimestampAuthorities = append(bo.TimestampAuthorities,
 			sgsign.NewTimestampAuthority(&sgsign.TimestampAuthorityOptions{URL: u, Timeout: -1, Transport: tt}))
 	}
-	for _, l := range opts.Services.Rekor {
+	for _, l := range services.Rekor {
 		bo.TransparencyLogs = append(bo.TransparencyLogs, newLogStep(l, pol, tr))
 	}
 	return bo, tr
@@ -305,76 +344,79 @@ func rekorStatus(err error) int {
 	return 0
 }
 
-func verifyAfterSign(b *bundle.Bundle, pb *protobundle.Bundle, kp *keypair, opts *Options, keyless bool) error {
-	nTSA, nLog := len(opts.Services.TSA), len(opts.Services.Rekor)
-	var vo []verify.VerifierOption
-	if nTSA > 0 {
-		vo = append(vo, verify.WithSignedTimestamps(nTSA))
-	}
-	if nLog > 0 {
-		vo = append(vo, verify.WithTransparencyLog(nLog))
-		if nTSA == 0 {
-			if keyless {
-				vo = append(vo, verify.WithIntegratedTimestamps(nLog))
-			} else {
-				vo = append(vo, verify.WithNoObserverTimestamps())
-			}
-		}
-	}
-	if nTSA == 0 && nLog == 0 {
-		if keyless {
-			vo = append(vo, verify.WithCurrentTime())
-		} else {
-			vo = append(vo, verify.WithNoObserverTimestamps())
-		}
-	}
-	tm := opts.TrustedRoot
-	if keyless && len(tm.CTLogs()) > 0 {
-		vo = append(vo, verify.WithSignedCertificateTimestamps(1))
-	}
-	var pp []verify.PolicyOption
-	if keyless {
-		pp = append(pp, verify.WithoutIdentitiesUnsafe())
-	} else {
-		v, err := signature.LoadDefaultVerifier(kp.GetPublicKey(), signatureLoadOpts(kp)...)
-		if err != nil {
-			return err
-		}
-		keys := root.NewTrustedPublicKeyMaterialFromMapping(map[string]*root.ExpiringKey{
-			string(kp.GetHint()): root.NewExpiringKey(v, time.Time{}, time.Time{}),
-		})
-		if tm == nil {
-			tm = keys
-		} else {
-			tm = root.TrustedMaterialCollection{tm, keys}
-		}
-		pp = append(pp, verify.WithKey())
-	}
-	ver, err := verify.NewVerifier(tm, vo...)
+// verifyAfterSign verifies b with package verify, as a consumer of the
+// bundle would: against trust, for the content signed, under a policy
+// naming the signer (the public key, or the identity the certificate was
+// issued to: which identity that should be is the consumer's policy, not
+// something signing can know).
+func verifyAfterSign(ctx context.Context, b *verify.Bundle, content *Content, kp *keypair, trust *verify.TrustedRoot, noLog bool) error {
+	v, err := verify.New(verify.Options{TrustedRoot: trust, AllowUnloggedKeys: noLog})
 	if err != nil {
 		return err
 	}
-	art := verify.WithoutArtifactUnsafe() // DSSE: the envelope signature is still checked
-	if ms := pb.GetMessageSignature(); ms != nil {
-		art = verify.WithArtifactDigest(hashName(kp.hash()), ms.GetMessageDigest().GetDigest())
+	var policy verify.Policy
+	pb := b.Proto()
+	if cert := leafCertificate(pb); cert != nil {
+		sum, err := certificate.SummarizeCertificate(cert)
+		if err != nil {
+			return err
+		}
+		policy.Identities = []verify.Identity{{Issuer: verify.Exact(sum.Issuer), SAN: verify.Exact(sum.SubjectAlternativeName)}}
+	} else {
+		policy.PublicKeys = []crypto.PublicKey{kp.GetPublicKey()}
 	}
-	_, err = ver.Verify(b, verify.NewPolicy(art, pp...))
+	var artifact verify.Artifact
+	if ms := pb.GetMessageSignature(); ms != nil {
+		artifact.Digest = hashName(kp.hash()) + ":" + hex.EncodeToString(ms.GetMessageDigest().GetDigest())
+	} else {
+		d, err := subjectDigest(content.payload)
+		if err != nil {
+			return err
+		}
+		artifact.Digest = d
+	}
+	_, err = v.Verify(ctx, b, artifact, policy)
 	return err
 }
 
-func hashName(h crypto.Hash) string {
-	switch h {
-	case crypto.SHA384:
-		return "sha384"
-	case crypto.SHA512:
-		return "sha512"
+// leafCertificate returns the signing certificate of pb, if any.
+func leafCertificate(pb *protobundle.Bundle) *x509.Certificate {
+	vm := pb.GetVerificationMaterial()
+	der := vm.GetCertificate().GetRawBytes()
+	if chain := vm.GetX509CertificateChain().GetCertificates(); der == nil && len(chain) > 0 {
+		der = chain[0].GetRawBytes()
 	}
-	return "sha256"
+	if der == nil {
+		return nil
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil
+	}
+	return cert
 }
 
-// Marshal encodes b as compact Sigstore bundle JSON. Unlike protojson's
-// output, which varies its whitespace on purpose, the bytes are stable.
-func Marshal(b *bundle.Bundle) ([]byte, error) {
+// subjectDigest returns a digest of the statement's first subject that a
+// Sigstore artifact can have (sha256, sha384 or sha512), to verify the
+// envelope against.
+func subjectDigest(statement []byte) (string, error) {
+	st, err := attest.Parse(statement)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range st.GetSubject() {
+		for _, alg := range []string{"sha256", "sha512", "sha384"} {
+			if h, ok := s.GetDigest()[alg]; ok {
+				return alg + ":" + h, nil
+			}
+		}
+	}
+	return "", errors.New("no subject has a sha256, sha384 or sha512 digest to verify the statement against")
+}
+
+// Marshal encodes b as compact Sigstore bundle JSON (see
+// verify.Bundle.MarshalJSON: the bytes are stable).
+func Marshal(b *verify.Bundle) ([]byte, error) {
 	if b == nil {
 		return nil, errorf("write", ErrInvalidOptions, "nil bundle")
 	}
@@ -382,17 +424,13 @@ func Marshal(b *bundle.Bundle) ([]byte, error) {
 	if err != nil {
 		return nil, &Error{Step: "write", Kind: ErrInvalidOptions, Err: err}
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, &Error{Step: "write", Kind: ErrInvalidOptions, Err: err}
-	}
-	return buf.Bytes(), nil
+	return raw, nil
 }
 
 // WriteFile writes b to path atomically: the JSON goes to a temporary file
 // in the same directory, is synced, and is renamed over path, so a reader
 // never sees a partial bundle and a failure leaves path untouched.
-func WriteFile(path string, b *bundle.Bundle) error {
+func WriteFile(path string, b *verify.Bundle) error {
 	data, err := Marshal(b)
 	if err != nil {
 		return err
@@ -428,4 +466,14 @@ func writeFileAtomic(path string, data []byte) (err error) {
 		return &Error{Step: "write", Kind: ErrWrite, Err: fmt.Errorf("rename: %w", err)}
 	}
 	return nil
+}
+
+func hashName(h crypto.Hash) string {
+	switch h {
+	case crypto.SHA384:
+		return "sha384"
+	case crypto.SHA512:
+		return "sha512"
+	}
+	return "sha256"
 }

@@ -58,9 +58,12 @@ func (e *env) services() sign.Services {
 	}
 }
 
-func (e *env) opts(id signtest.Identity) sign.Options {
+func (e *env) signer(id signtest.Identity) sign.Signer {
+	return sign.Keyless(sign.StaticToken(e.st.Token(id)))
+}
+
+func (e *env) opts() sign.Options {
 	return sign.Options{
-		Token:       sign.StaticToken(e.st.Token(id)),
 		Services:    e.services(),
 		TrustedRoot: e.st.TrustedRoot(),
 		Now:         e.st.Now,
@@ -69,7 +72,7 @@ func (e *env) opts(id signtest.Identity) sign.Options {
 
 // independentVerify checks a bundle with sigstore-go's verifier and an
 // exact identity.
-func independentVerify(t *testing.T, tr root.TrustedMaterial, b *bundle.Bundle, id signtest.Identity, art verify.ArtifactPolicyOption) error {
+func independentVerify(t *testing.T, tr root.TrustedMaterial, b interface{ Sigstore() *bundle.Bundle }, id signtest.Identity, art verify.ArtifactPolicyOption) error {
 	t.Helper()
 	v, err := verify.NewVerifier(tr, verify.WithSignedTimestamps(1), verify.WithTransparencyLog(1), verify.WithSignedCertificateTimestamps(1))
 	if err != nil {
@@ -82,7 +85,7 @@ func independentVerify(t *testing.T, tr root.TrustedMaterial, b *bundle.Bundle, 
 	if art == nil {
 		art = verify.WithoutArtifactUnsafe()
 	}
-	_, err = v.Verify(b, verify.NewPolicy(art, verify.WithCertificateIdentity(ci)))
+	_, err = v.Verify(b.Sigstore(), verify.NewPolicy(art, verify.WithCertificateIdentity(ci)))
 	return err
 }
 
@@ -102,21 +105,21 @@ func TestKeyless(t *testing.T) {
 				{"statement", sign.Statement(statement), verify.WithoutArtifactUnsafe()},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					b, err := sign.Sign(context.Background(), tc.content, e.opts(id))
+					b, err := sign.Sign(context.Background(), tc.content, e.signer(id), e.opts())
 					if err != nil {
 						t.Fatal(err)
 					}
-					if err := independentVerify(t, e.st.TrustedRoot(), b, id, tc.art); err != nil {
+					if err := independentVerify(t, e.st.SigstoreTrustedRoot(), b, id, tc.art); err != nil {
 						t.Fatalf("independent verification: %v", err)
 					}
-					if err := independentVerify(t, e.st.TrustedRoot(), b, signtest.Email("mallory@example.com"), tc.art); err == nil {
+					if err := independentVerify(t, e.st.SigstoreTrustedRoot(), b, signtest.Email("mallory@example.com"), tc.art); err == nil {
 						t.Error("wrong identity accepted")
 					}
 					if tc.name == "statement" {
-						if got := b.GetDsseEnvelope().GetPayloadType(); got != attest.PayloadType {
+						if got := b.Proto().GetDsseEnvelope().GetPayloadType(); got != attest.PayloadType {
 							t.Errorf("payloadType = %q", got)
 						}
-					} else if err := independentVerify(t, e.st.TrustedRoot(), b, id, verify.WithArtifact(strings.NewReader("tampered"))); err == nil {
+					} else if err := independentVerify(t, e.st.SigstoreTrustedRoot(), b, id, verify.WithArtifact(strings.NewReader("tampered"))); err == nil {
 						t.Error("tampered artifact accepted")
 					}
 				})
@@ -142,9 +145,9 @@ func TestSigningConfig(t *testing.T) {
 	if svcs.Fulcio != e.srv.URL || len(svcs.Rekor) != 1 || svcs.Rekor[0].Version != 2 || len(svcs.TSA) != 1 {
 		t.Fatalf("services = %+v", svcs)
 	}
-	o := e.opts(signtest.Email("alice@example.com"))
+	o := e.opts()
 	o.Services = svcs
-	if _, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), o); err != nil {
+	if _, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), e.signer(signtest.Email("alice@example.com")), o); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -189,30 +192,30 @@ func TestKeyBased(t *testing.T) {
 	for name, key := range map[string]crypto.Signer{"p256": p256, "p384": p384, "ed25519ph": ed} {
 		t.Run(name, func(t *testing.T) {
 			// Without services: only the signature and the key hint.
-			b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), sign.Options{Key: key, KeyHint: "release-key"})
+			b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), sign.Key(key), sign.Options{NoLog: true, KeyHint: "release-key"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := b.GetVerificationMaterial().GetPublicKey().GetHint(); got != "release-key" {
+			if got := b.Proto().GetVerificationMaterial().GetPublicKey().GetHint(); got != "release-key" {
 				t.Errorf("hint = %q", got)
 			}
 			// With a TSA and Rekor v2, verified after signing: a message
 			// signature and a DSSE statement. Rekor v2 logs DSSE as a
 			// hashedrekord of the PAE, so Ed25519 keys sign both as
 			// Ed25519ph.
-			o := sign.Options{Key: key, Services: sign.Services{Rekor: []sign.Log{{URL: e.srv.URL, Version: 2}}, TSA: []string{e.srv.TSAURL()}}, TrustedRoot: e.st.TrustedRoot()}
-			mb, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), o)
+			o := sign.Options{Services: sign.Services{Rekor: []sign.Log{{URL: e.srv.URL, Version: 2}}, TSA: []string{e.srv.TSAURL()}}, TrustedRoot: e.st.TrustedRoot()}
+			mb, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), sign.Key(key), o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			sum := sha256.Sum256([]byte("artifact"))
 			stmt := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` + hex.EncodeToString(sum[:]) + `"}}],"predicateType":"https://example.com/p","predicate":{}}`)
-			db, err := sign.Sign(context.Background(), sign.Statement(stmt), o)
+			db, err := sign.Sign(context.Background(), sign.Statement(stmt), sign.Key(key), o)
 			if err != nil {
 				t.Fatalf("DSSE: %v", err)
 			}
 			if name == "ed25519ph" {
-				env := db.GetDsseEnvelope()
+				env := db.Proto().GetDsseEnvelope()
 				pae := sha512.Sum512([]byte(fmt.Sprintf("DSSEv1 %d %s %d %s", len(env.GetPayloadType()), env.GetPayloadType(), len(env.GetPayload()), env.GetPayload())))
 				if err := ed25519.VerifyWithOptions(ed.Public().(ed25519.PublicKey), pae[:], env.GetSignatures()[0].GetSig(), &ed25519.Options{Hash: crypto.SHA512}); err != nil {
 					t.Errorf("DSSE signature is not Ed25519ph over the PAE: %v", err)
@@ -228,7 +231,7 @@ func TestKeyBased(t *testing.T) {
 				t.Fatal(err)
 			}
 			policy := cpverify.Policy{PublicKeys: []crypto.PublicKey{key.Public()}}
-			for what, b := range map[string]*bundle.Bundle{"message": mb, "dsse": db} {
+			for what, b := range map[string]*cpverify.Bundle{"message": mb, "dsse": db} {
 				data, err := sign.Marshal(b)
 				if err != nil {
 					t.Fatal(err)
@@ -249,7 +252,7 @@ func TestKeyBased(t *testing.T) {
 	}
 	// A digest whose hash does not match the key's is refused.
 	sum := sha512.Sum512([]byte("x"))
-	_, err := sign.Sign(context.Background(), sign.Digest(crypto.SHA512, sum[:]), sign.Options{Key: p256})
+	_, err := sign.Sign(context.Background(), sign.Digest(crypto.SHA512, sum[:]), sign.Key(p256), sign.Options{NoLog: true})
 	if !errors.Is(err, sign.ErrInvalidOptions) {
 		t.Errorf("mismatched digest: err = %v, want ErrInvalidOptions", err)
 	}
@@ -261,15 +264,16 @@ func TestVerifyAfterSignCatchesWrongRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := e.opts(signtest.Email("alice@example.com"))
+	o := e.opts()
 	o.TrustedRoot = other.TrustedRoot()
-	_, err = sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), o)
+	alice := e.signer(signtest.Email("alice@example.com"))
+	_, err = sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), alice, o)
 	var se *sign.Error
 	if !errors.Is(err, sign.ErrVerifyAfterSign) || !errors.As(err, &se) || se.Step != "verify" {
 		t.Fatalf("err = %v, want ErrVerifyAfterSign", err)
 	}
 	o.UnsafeSkipVerify = true
-	if _, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), o); err != nil {
+	if _, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), alice, o); err != nil {
 		t.Fatalf("with UnsafeSkipVerify: %v", err)
 	}
 }
@@ -277,24 +281,31 @@ func TestVerifyAfterSignCatchesWrongRoot(t *testing.T) {
 func TestOptionsErrors(t *testing.T) {
 	e := newEnv(t)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ok := e.opts(signtest.Email("a@example.com"))
+	alice := e.signer(signtest.Email("a@example.com"))
+	x := func() sign.Content { return sign.Blob(strings.NewReader("x")) }
 	for name, tc := range map[string]struct {
 		c sign.Content
-		o func(o sign.Options) sign.Options
+		s sign.Signer
+		o func(o *sign.Options)
 	}{
-		"no token or key": {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Token = nil; return o }},
-		"token and key":   {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Key = key; return o }},
-		"no trusted root": {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.TrustedRoot = nil; return o }},
-		"no fulcio":       {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Services.Fulcio = ""; return o }},
-		"rekor v2 no tsa": {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Services.TSA = nil; return o }},
-		"empty content":   {sign.Content{}, func(o sign.Options) sign.Options { return o }},
-		"nil reader":      {sign.Blob(nil), func(o sign.Options) sign.Options { return o }},
-		"short digest":    {sign.Digest(crypto.SHA256, []byte{1}), func(o sign.Options) sign.Options { return o }},
-		"not a statement": {sign.Statement([]byte(`[1]`)), func(o sign.Options) sign.Options { return o }},
-		"rekor v9":        {sign.Blob(strings.NewReader("x")), func(o sign.Options) sign.Options { o.Services.Rekor = []sign.Log{{URL: "x", Version: 9}}; return o }},
+		"no signer":        {x(), sign.Signer{}, func(o *sign.Options) {}},
+		"nil token":        {x(), sign.Keyless(nil), func(o *sign.Options) {}},
+		"keyless no log":   {x(), alice, func(o *sign.Options) { o.NoLog = true }},
+		"key no log rekor": {x(), sign.Key(key), func(o *sign.Options) { o.NoLog = true }},
+		"no fulcio":        {x(), alice, func(o *sign.Options) { o.Services.Fulcio = "" }},
+		"rekor v2 no tsa":  {x(), alice, func(o *sign.Options) { o.Services.TSA = nil }},
+		"empty content":    {sign.Content{}, alice, func(o *sign.Options) {}},
+		"nil reader":       {sign.Blob(nil), alice, func(o *sign.Options) {}},
+		"short digest":     {sign.Digest(crypto.SHA256, []byte{1}), alice, func(o *sign.Options) {}},
+		"not a statement":  {sign.Statement([]byte(`[1]`)), alice, func(o *sign.Options) {}},
+		"statement v2":     {sign.Statement([]byte(`{"_type":"https://in-toto.io/Statement/v2","subject":[{"digest":{"sha256":"00"}}],"predicateType":"p"}`)), alice, func(o *sign.Options) {}},
+		"duplicate key":    {sign.Statement([]byte(`{"_type":"https://in-toto.io/Statement/v1","_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"` + strings.Repeat("0", 64) + `"}}],"predicateType":"p"}`)), alice, func(o *sign.Options) {}},
+		"rekor v9":         {x(), alice, func(o *sign.Options) { o.Services.Rekor = []sign.Log{{URL: "x", Version: 9}} }},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := sign.Sign(context.Background(), tc.c, tc.o(ok))
+			o := e.opts()
+			tc.o(&o)
+			_, err := sign.Sign(context.Background(), tc.c, tc.s, o)
 			var se *sign.Error
 			if !errors.Is(err, sign.ErrInvalidOptions) || !errors.As(err, &se) {
 				t.Fatalf("err = %v, want *Error with ErrInvalidOptions", err)
@@ -316,7 +327,7 @@ func TestParseDigest(t *testing.T) {
 
 func TestWriteFile(t *testing.T) {
 	e := newEnv(t)
-	b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), e.opts(signtest.Email("a@example.com")))
+	b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("x")), e.signer(signtest.Email("a@example.com")), e.opts())
 	if err != nil {
 		t.Fatal(err)
 	}

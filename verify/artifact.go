@@ -9,8 +9,8 @@ import (
 	"hash"
 	"io"
 	"os"
-	"strings"
 
+	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/internal/ctxio"
 )
 
@@ -35,13 +35,13 @@ type Artifact struct {
 }
 
 // ArtifactArg interprets a command-line argument the way the Sigstore
-// conformance protocol does: "sha256:<hex>" is a digest, anything else a
-// file path.
+// conformance protocol does: a digest ("sha256:<hex>", as attest.IsDigest
+// tells) is a Digest, anything else a file path. A malformed digest
+// ("SHA256:<hex>") stays a digest, refused with the reason, not read as a
+// file name.
 func ArtifactArg(arg string) Artifact {
-	for _, alg := range []string{"sha256:", "sha384:", "sha512:"} {
-		if strings.HasPrefix(arg, alg) {
-			return Artifact{Digest: arg}
-		}
+	if attest.IsDigest(arg) {
+		return Artifact{Digest: arg}
 	}
 	return Artifact{Path: arg}
 }
@@ -90,13 +90,13 @@ func (a Artifact) resolve(ctx context.Context, alg string) (digest, error) {
 	}
 	switch {
 	case a.Digest != "":
-		gotAlg, hx, ok := strings.Cut(a.Digest, ":")
-		if !ok || digestSizes[gotAlg] == 0 {
-			return digest{}, failf(CheckArtifact, ErrArtifact, "digest %q: want ALG:HEX with ALG sha256, sha384 or sha512", a.Digest)
+		pd, err := attest.ParseDigest(a.Digest)
+		if err != nil {
+			return digest{}, fail(CheckArtifact, ErrArtifact, err)
 		}
-		sum, err := hex.DecodeString(hx)
-		if err != nil || len(sum) != digestSizes[gotAlg] {
-			return digest{}, failf(CheckArtifact, ErrArtifact, "digest %q: bad %s hex", a.Digest, gotAlg)
+		gotAlg, sum := pd.Algorithm, pd.Bytes()
+		if digestSizes[gotAlg] == 0 {
+			return digest{}, failf(CheckArtifact, ErrArtifact, "digest %s: Sigstore signs sha256, sha384 or sha512 digests, not %s", pd, gotAlg)
 		}
 		if gotAlg != alg {
 			return digest{}, failf(CheckArtifact, ErrArtifact, "bundle signs a %s digest, artifact given as %s", alg, gotAlg)
@@ -155,8 +155,11 @@ var subjectAlgs = []string{"sha256", "sha512"}
 // reader (read once), or a given digest under its own algorithm.
 func (a Artifact) resolveSubjectDigests(ctx context.Context) ([]digest, error) {
 	if a.hashed == nil && a.Digest != "" && a.Path == "" && a.Reader == nil {
-		alg, _, _ := strings.Cut(a.Digest, ":")
-		d, err := a.resolve(ctx, alg)
+		pd, err := attest.ParseDigest(a.Digest)
+		if err != nil {
+			return nil, fail(CheckArtifact, ErrArtifact, err)
+		}
+		d, err := a.resolve(ctx, pd.Algorithm)
 		if err != nil {
 			return nil, err
 		}

@@ -351,7 +351,17 @@ func BundleFromProto(pb *protobundle.Bundle) (*Bundle, error) {
 func (b *Bundle) Proto() *protobundle.Bundle { return b.b.Bundle }
 
 // MarshalJSON encodes the bundle in the Sigstore bundle JSON form (the
-// protobuf JSON mapping, as cosign and sigstore-go write it).
+// protobuf JSON mapping, as cosign and sigstore-go write it), compact:
+// unlike protojson's output, whose whitespace varies on purpose, the
+// bytes are stable.
 func (b *Bundle) MarshalJSON() ([]byte, error) {
-	return protojson.Marshal(b.b.Bundle)
+	raw, err := protojson.Marshal(b.b.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -10,7 +10,6 @@ import (
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -31,7 +30,6 @@ import (
 
 	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/dsse"
-	"github.com/chainproof/chainproof/internal/strictjson"
 )
 
 // DSSE bundles are verified here rather than by sgverify.Verifier.Verify,
@@ -120,12 +118,6 @@ func (v envelopeView) RawEnvelope() *ssldsse.Envelope {
 func (v envelopeView) Statement() (*intoto.Statement, error) {
 	return (&bundle.Envelope{Envelope: v.RawEnvelope()}).Statement()
 }
-
-// Limits sigstore-go applies to a statement's subjects.
-const (
-	maxSubjects       = 1024
-	maxSubjectDigests = 32
-)
 
 // verifyDSSE runs, for a DSSE bundle, the steps of sigstore-go's
 // Verifier.Verify: log inclusion, observer timestamps, certificate chain
@@ -328,31 +320,23 @@ func checkSubjects(env *protodsse.Envelope, ds []digest) (*Statement, digest, er
 	if env.GetPayloadType() != attest.PayloadType {
 		return nil, digest{}, failf(CheckPredicate, ErrPredicate, "unsupported DSSE payload type %.100q (want %s)", env.GetPayloadType(), attest.PayloadType)
 	}
-	st, err := decodeStatement(env.GetPayload())
+	payload := env.GetPayload()
+	ast, err := attest.ParseStatement(payload)
 	if err != nil {
-		return nil, digest{}, fail(CheckPredicate, ErrPredicate, fmt.Errorf("parsing the signed in-toto statement: %w", err))
+		return nil, digest{}, fail(CheckPredicate, ErrPredicate, fmt.Errorf("the signed in-toto statement: %w", err))
 	}
-	if len(st.Subject) > maxSubjects {
-		return nil, digest{}, failf(CheckPredicate, ErrPredicate, "too many subjects: %d > %d", len(st.Subject), maxSubjects)
-	}
-	for _, s := range st.Subject {
-		if len(s.Digest) > maxSubjectDigests {
-			return nil, digest{}, failf(CheckPredicate, ErrPredicate, "too many digests: %d > %d", len(s.Digest), maxSubjectDigests)
-		}
-	}
+	st := &Statement{Statement: *ast, Payload: payload[:len(payload):len(payload)]}
 	carried := map[string]bool{}
 	algFound := false
 	for _, s := range st.Subject {
 		for alg, hx := range s.Digest {
-			sum, err := hex.DecodeString(hx)
-			if err != nil {
-				return nil, digest{}, fail(CheckPredicate, ErrPredicate, fmt.Errorf("subject digest %.20q is not hex: %w", alg, err))
-			}
 			carried[alg] = true
 			for _, d := range ds {
 				if alg == d.alg {
+					// sha256/384/512 values are lowercase hex of their
+					// length (attest.ParseStatement checked).
 					algFound = true
-					if bytes.Equal(sum, d.sum) {
+					if hx == hex.EncodeToString(d.sum) {
 						return st, d, nil
 					}
 				}
@@ -371,79 +355,4 @@ func checkSubjects(env *protodsse.Envelope, ds []digest) (*Statement, digest, er
 		return nil, digest{}, failf(CheckArtifact, ErrArtifact, "no subject of the statement has a %s digest of the artifact; the subjects carry %s", strings.Join(want, " or "), strings.Join(have, ", "))
 	}
 	return nil, digest{}, failf(CheckArtifact, ErrArtifact, "artifact %s matches no subject of the statement", ds[0])
-}
-
-// aliasedJSON is a JSON value that keeps the decoder's slice of the input
-// rather than copying it (encoding/json passes Unmarshalers a subslice of
-// the input; the payload it aliases is immutable).
-type aliasedJSON []byte
-
-func (a *aliasedJSON) UnmarshalJSON(b []byte) error {
-	*a = b
-	return nil
-}
-
-// maxStatementDepth bounds the nesting of a statement's JSON.
-const maxStatementDepth = 128
-
-// decodeStatement decodes a statement's fields without copying its
-// predicate. It reads the signed bytes the way a strict reader does, so
-// that no two readers disagree on what was signed: duplicate keys at any
-// depth are refused, and keys match exactly (encoding/json alone would
-// let a later duplicate win and match "SUBJECT" to subject).
-func decodeStatement(payload []byte) (*Statement, error) {
-	if err := strictjson.CheckObject(payload, maxStatementDepth); err != nil {
-		return nil, err
-	}
-	var top map[string]aliasedJSON
-	if err := json.Unmarshal(payload, &top); err != nil {
-		return nil, err
-	}
-	st := &Statement{Payload: payload[:len(payload):len(payload)]}
-	if v, ok := top["_type"]; ok {
-		if err := json.Unmarshal(v, &st.Type); err != nil {
-			return nil, fmt.Errorf("_type: %w", err)
-		}
-	}
-	if v, ok := top["predicateType"]; ok {
-		if err := json.Unmarshal(v, &st.PredicateType); err != nil {
-			return nil, fmt.Errorf("predicateType: %w", err)
-		}
-	}
-	if v, ok := top["subject"]; ok {
-		var subjects []map[string]json.RawMessage
-		if err := json.Unmarshal(v, &subjects); err != nil {
-			return nil, fmt.Errorf("subject: %w", err)
-		}
-		for i, fields := range subjects {
-			var sub Subject
-			if n, ok := fields["name"]; ok {
-				if err := json.Unmarshal(n, &sub.Name); err != nil {
-					return nil, fmt.Errorf("subject[%d].name: %w", i, err)
-				}
-			}
-			if d, ok := fields["digest"]; ok {
-				if err := json.Unmarshal(d, &sub.Digest); err != nil { // map keys are exact
-					return nil, fmt.Errorf("subject[%d].digest: %w", i, err)
-				}
-			}
-			st.Subject = append(st.Subject, sub)
-		}
-	}
-	if p, ok := top["predicate"]; ok {
-		st.Predicate = json.RawMessage(p[:len(p):len(p)])
-	}
-	return st, nil
-}
-
-// checkStatement applies the statement checks of parseStatement to a
-// decoded statement.
-func checkStatement(st *Statement) error {
-	if st.Type != "https://in-toto.io/Statement/v1" && st.Type != "https://in-toto.io/Statement/v0.1" {
-		return fmt.Errorf("in-toto statement: unsupported _type %q", st.Type)
-	}
-	if st.PredicateType == "" {
-		return errors.New("in-toto statement: empty predicateType")
-	}
-	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/chainproof/chainproof/internal/errtext"
 )
 
 // sentinel is an error value that may have a parent in the sentinel tree, so
@@ -117,9 +119,7 @@ func (e *Error) Error() string {
 	b.WriteString("verify: ")
 	b.WriteString(string(e.Check))
 	b.WriteString(": ")
-	if e.Err != nil {
-		b.WriteString(e.Err.Error())
-	}
+	b.WriteString(e.detail())
 	for _, m := range e.Mismatches {
 		b.WriteString("; ")
 		b.WriteString(m.String())
@@ -129,6 +129,20 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause, which wraps the check's sentinel.
 func (e *Error) Unwrap() error { return e.Err }
+
+// detail is the message after "verify: check: ": the cause, with no
+// second package prefix and no repetition of the check's name, or the
+// sentinel's text when there is no cause.
+func (e *Error) detail() string {
+	switch err := e.Err.(type) {
+	case nil:
+		return "failed"
+	case *causeError:
+		return errtext.TrimRepeat(string(e.Check), errtext.Trim(err.cause))
+	default:
+		return errtext.TrimRepeat(string(e.Check), errtext.Trim(err))
+	}
+}
 
 // fail builds an *Error for check with cause wrapped under sentinel.
 func fail(check Check, sentinel error, cause error) *Error {
@@ -152,7 +166,9 @@ type causeError struct {
 	cause    error
 }
 
-func (c *causeError) Error() string   { return c.sentinel.Error() + ": " + c.cause.Error() }
+func (c *causeError) Error() string {
+	return c.sentinel.Error() + ": " + errtext.Trim(c.cause)
+}
 func (c *causeError) Unwrap() []error { return []error{c.sentinel, c.cause} }
 
 // asError returns err as *Error if it is one.

@@ -142,7 +142,7 @@ func sigstoreGoVerify(t testing.TB, st *signtest.Sigstore, bj, art []byte) error
 	if err := b.UnmarshalJSON(bj); err != nil {
 		return err
 	}
-	sv, err := sgverify.NewVerifier(st.TrustedRoot(), sgverify.WithTransparencyLog(1), sgverify.WithSignedTimestamps(1), sgverify.WithSignedCertificateTimestamps(1))
+	sv, err := sgverify.NewVerifier(st.SigstoreTrustedRoot(), sgverify.WithTransparencyLog(1), sgverify.WithSignedTimestamps(1), sgverify.WithSignedCertificateTimestamps(1))
 	if err != nil {
 		return err
 	}

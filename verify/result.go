@@ -1,10 +1,11 @@
 package verify
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+
+	"github.com/chainproof/chainproof/attest"
 )
 
 // Result explains a successful verification. It is JSON-serializable.
@@ -66,12 +67,11 @@ type LogEntry struct {
 	Promise        bool      `json:"promise"`
 }
 
-// Statement is a verified in-toto statement v1.
+// Statement is a verified in-toto statement (v1, or v0.1 as cosign's
+// attest writes it), as attest.ParseStatement reads it from the verified
+// payload.
 type Statement struct {
-	Type          string          `json:"_type"`
-	Subject       []Subject       `json:"subject"`
-	PredicateType string          `json:"predicateType"`
-	Predicate     json.RawMessage `json:"predicate,omitempty"`
+	attest.Statement
 	// Payload is the exact DSSE payload whose signature verified, the
 	// bytes the fields above were decoded from. Hand these, not a
 	// re-encoding, to anything that checks the statement further (such
@@ -81,7 +81,4 @@ type Statement struct {
 }
 
 // Subject is one in-toto subject.
-type Subject struct {
-	Name   string            `json:"name,omitempty"`
-	Digest map[string]string `json:"digest"`
-}
+type Subject = attest.Subject

@@ -27,12 +27,23 @@ import (
 type Options struct {
 	// TrustedRoot is the trust material; nil means PublicGood().
 	TrustedRoot *TrustedRoot
+	// AllowUnloggedKeys accepts a bundle signed by one of the policy's
+	// PublicKeys that carries no transparency log entry (what sign makes
+	// with sign.Options.NoLog). Any log entry or timestamp it does carry
+	// must still verify, and certificate-signed bundles are unaffected.
+	// Such a signature is trusted without any evidence of when it was
+	// made or that it was ever published: a stolen key can sign anything
+	// unnoticed, and a revoked key's old signatures cannot be told from
+	// new ones. Use it only for keys kept offline and closed systems.
+	AllowUnloggedKeys bool
 }
 
 // Verifier verifies bundles against one trusted root. It is safe for
 // concurrent use; reuse one Verifier for many bundles.
 type Verifier struct {
 	trust *TrustedRoot
+	// allowUnloggedKeys is Options.AllowUnloggedKeys.
+	allowUnloggedKeys bool
 	// memo, set only on VerifyAll's private copy, keeps each bundle's
 	// cryptographic outcome across the requirements of one call.
 	memo *cryptoMemo
@@ -69,7 +80,7 @@ func New(opts Options) (*Verifier, error) {
 			return nil, err
 		}
 	}
-	return &Verifier{trust: t}, nil
+	return &Verifier{trust: t, allowUnloggedKeys: opts.AllowUnloggedKeys}, nil
 }
 
 // Verify parses one bundle (JSON, any supported version) and verifies it
@@ -329,10 +340,8 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 	}
 
 	if st != nil {
-		// Decoded by verifyDSSE from the verified payload.
-		if err := checkStatement(st); err != nil {
-			return nil, fail(CheckPredicate, ErrPredicate, err)
-		}
+		// Read by verifyDSSE from the verified payload with
+		// attest.ParseStatement.
 		res.Statement = st
 	}
 	if cp.p.Attestation != nil {
@@ -377,6 +386,14 @@ func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) (o []sgverify.Verifie
 	// The statement is parsed here, from the verified payload, without
 	// sigstore-go building a structpb tree of the predicate.
 	o = []sgverify.VerifierOption{sgverify.WithoutStatementPredicate()}
+	if keyed && v.allowUnloggedKeys && len(b.GetVerificationMaterial().GetTlogEntries()) == 0 {
+		if len(ts) > 0 {
+			o = append(o, sgverify.WithSignedTimestamps(len(ts)))
+		} else {
+			o = append(o, sgverify.WithNoObserverTimestamps())
+		}
+		return o, false, nil
+	}
 	promise := false
 	switch v.trust.profile {
 	case ProfileTransparencyLog:

@@ -7,5 +7,4 @@
 go test -run '^$' -fuzz '^FuzzParseBundle$' -fuzztime 40000x -fuzzminimizetime 200x ./verify/
 go test -run '^$' -fuzz '^FuzzParseBundles$' -fuzztime 12000x -fuzzminimizetime 200x ./verify/
 go test -run '^$' -fuzz '^FuzzParseTrustedRoot$' -fuzztime 8000x -fuzzminimizetime 200x ./verify/
-go test -run '^$' -fuzz '^FuzzDecodeStatement$' -fuzztime 20000x -fuzzminimizetime 200x ./verify/
 go test -run '^$' -fuzz '^FuzzParsePolicyDocument$' -fuzztime 20000x -fuzzminimizetime 200x ./verify/

@@ -167,13 +167,13 @@ func demo(ctx context.Context, cp verify.CombinedPolicy, w io.Writer) int {
 	}
 	v, _ := verify.New(verify.Options{TrustedRoot: tr})
 	c := oci.NewClient(oci.Options{})
-	as := func(workflow string) sign.Options {
+	as := func(workflow string) sign.Signer {
 		id := signtest.GitHub(signtest.GitHubWorkflow{Repository: "acme/app", WorkflowPath: workflow, Ref: "refs/tags/v1.2.0"})
-		return sign.Options{
-			Token:       sign.StaticToken(st.Token(id)),
-			Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.URL + signtest.PathTimestamp}},
-			TrustedRoot: st.TrustedRoot(),
-		}
+		return sign.Keyless(sign.StaticToken(st.Token(id)))
+	}
+	opts := sign.Options{
+		Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.URL + signtest.PathTimestamp}},
+		TrustedRoot: st.TrustedRoot(),
 	}
 	const bom = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1}`
 	push := func(tag string) (oci.Image, error) {
@@ -187,14 +187,14 @@ func demo(ctx context.Context, cp verify.CombinedPolicy, w io.Writer) int {
 	}
 	good, err := push("v1.2.0")
 	if err == nil {
-		_, err = c.Sign(ctx, good, as(".github/workflows/release.yml"))
+		_, err = c.Sign(ctx, good, as(".github/workflows/release.yml"), opts)
 	}
 	if err == nil {
-		_, err = c.Attest(ctx, good, "cyclonedx", []byte(bom), as(".github/workflows/sbom.yml"))
+		_, err = c.Attest(ctx, good, "cyclonedx", []byte(bom), as(".github/workflows/sbom.yml"), opts)
 	}
 	bad, err2 := push("v1.2.1")
 	for i := 0; i < 2 && err2 == nil; i++ {
-		_, err2 = c.Attest(ctx, bad, "cyclonedx", []byte(bom), as(".github/workflows/sbom.yml"))
+		_, err2 = c.Attest(ctx, bad, "cyclonedx", []byte(bom), as(".github/workflows/sbom.yml"), opts)
 	}
 	if err := errors.Join(err, err2); err != nil {
 		fmt.Fprintln(w, err)

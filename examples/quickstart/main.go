@@ -276,14 +276,15 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if err := writeFile(filepath.Join(out, "trusted_root.json"), s.trustedJSON); err != nil {
 		return err
 	}
-	opts := sign.Options{Token: s.token, Services: s.services, TrustedRoot: trust.Material()}
+	signer := sign.Keyless(s.token)
+	opts := sign.Options{Services: s.services, TrustedRoot: trust}
 
 	fmt.Fprintf(w, "chainproof quickstart\n\n")
 	fmt.Fprintf(w, "  artifact  %s  sha256:%s\n", name, digest)
 	fmt.Fprintf(w, "  sigstore  %s\n", s.description)
 
 	// 2. Sign the artifact keylessly.
-	signed, err := signFile(ctx, artifact, opts)
+	signed, err := signFile(ctx, artifact, signer, opts)
 	if err != nil {
 		return fmt.Errorf("signing the artifact: %w", err)
 	}
@@ -308,7 +309,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		return err
 	}
 	for file, st := range map[string]*intoto.Statement{"sbom.sigstore.json": atts.SBOM, "provenance.sigstore.json": atts.Provenance} {
-		b, err := signStatement(ctx, st, opts)
+		b, err := signStatement(ctx, st, signer, opts)
 		if err != nil {
 			return fmt.Errorf("signing %s: %w", file, err)
 		}
@@ -329,7 +330,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	proofBundle, err := sign.Sign(ctx, sign.Statement(stmt), opts)
+	proofBundle, err := sign.Sign(ctx, sign.Statement(stmt), signer, opts)
 	if err != nil {
 		return fmt.Errorf("signing the proof statement: %w", err)
 	}
@@ -501,25 +502,25 @@ func firstLine(s string) string {
 	return s
 }
 
-func signFile(ctx context.Context, path string, opts sign.Options) ([]byte, error) {
+func signFile(ctx context.Context, path string, signer sign.Signer, opts sign.Options) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := sign.Sign(ctx, sign.Blob(f), opts)
+	b, err := sign.Sign(ctx, sign.Blob(f), signer, opts)
 	if err != nil {
 		return nil, err
 	}
 	return sign.Marshal(b)
 }
 
-func signStatement(ctx context.Context, st *intoto.Statement, opts sign.Options) ([]byte, error) {
+func signStatement(ctx context.Context, st *intoto.Statement, signer sign.Signer, opts sign.Options) ([]byte, error) {
 	data, err := attest.Marshal(st)
 	if err != nil {
 		return nil, err
 	}
-	b, err := sign.Sign(ctx, sign.Statement(data), opts)
+	b, err := sign.Sign(ctx, sign.Statement(data), signer, opts)
 	if err != nil {
 		return nil, err
 	}

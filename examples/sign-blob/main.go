@@ -62,7 +62,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/chainproof/chainproof/sign"
@@ -323,11 +322,11 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	}
 
 	// Sign and write the bundle.
-	opts := sign.Options{Key: key, Token: s.token, Services: s.services, TrustedRoot: trust.Material()}
+	signer := sign.Key(key)
 	if c.keyless {
-		opts.Key = nil
+		signer = sign.Keyless(s.token)
 	}
-	b, err := signFile(ctx, c.file, opts)
+	b, err := signFile(ctx, c.file, signer, sign.Options{Services: s.services, TrustedRoot: trust})
 	if err != nil {
 		return fmt.Errorf("signing: %w", err)
 	}
@@ -473,13 +472,13 @@ func firstLine(s string) string {
 
 // signFile signs a file as a stream: only its digest is signed, so a
 // large file is never held in memory.
-func signFile(ctx context.Context, path string, opts sign.Options) (*bundle.Bundle, error) {
+func signFile(ctx context.Context, path string, signer sign.Signer, opts sign.Options) (*verify.Bundle, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return sign.Sign(ctx, sign.Blob(f), opts)
+	return sign.Sign(ctx, sign.Blob(f), signer, opts)
 }
 
 func fileSHA256(path string) (string, error) {

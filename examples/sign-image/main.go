@@ -46,13 +46,13 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/oci"
 	"github.com/chainproof/chainproof/sbom"
 	"github.com/chainproof/chainproof/sign"
 	"github.com/chainproof/chainproof/sign/signtest"
+	"github.com/chainproof/chainproof/verify"
 )
 
 func main() {
@@ -117,14 +117,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		key = k
 	}
-	opts, stop, err := signOptions(*signingConfig, *trustedRoot, *trOut)
+	signer, opts, stop, err := signOptions(*signingConfig, *trustedRoot, *trOut)
 	if err != nil {
 		fmt.Fprintln(stderr, "sign-image:", err)
 		return 2
 	}
 	defer stop()
 	if key != nil {
-		opts.Token, opts.Key = nil, key
+		signer = sign.Key(key)
 	}
 
 	c := oci.NewClient(oci.Options{Keychain: authn.DefaultKeychain, InsecureAllowHTTP: *allowHTTP})
@@ -134,14 +134,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "image  %s\n", img)
-	it, err := c.Sign(ctx, img, opts)
+	it, err := c.Sign(ctx, img, signer, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "sign-image:", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "signed    %s\n", it.Source)
 	if *legacy {
-		it, err := c.SignLegacy(ctx, img, opts)
+		it, err := c.SignLegacy(ctx, img, signer, opts)
 		if err != nil {
 			fmt.Fprintln(stderr, "sign-image:", err)
 			return 1
@@ -149,14 +149,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "signed    %s (legacy)\n", it.Source)
 	}
 	for _, a := range atts {
-		it, err := c.Attest(ctx, img, a.predicateType, a.predicate, opts)
+		it, err := c.Attest(ctx, img, a.predicateType, a.predicate, signer, opts)
 		if err != nil {
 			fmt.Fprintln(stderr, "sign-image:", err)
 			return 1
 		}
 		fmt.Fprintf(stdout, "attested  %s %s\n", it.PredicateType, it.Source)
 		if *legacy {
-			it, err := c.AttestLegacy(ctx, img, a.predicateType, a.predicate, opts)
+			it, err := c.AttestLegacy(ctx, img, a.predicateType, a.predicate, signer, opts)
 			if err != nil {
 				fmt.Fprintln(stderr, "sign-image:", err)
 				return 1
@@ -228,48 +228,43 @@ func loadKey(path string) (crypto.Signer, error) {
 	}
 }
 
-// signOptions returns keyless options for real services (signing config,
-// trusted root, $SIGSTORE_ID_TOKEN) or for an in-process Sigstore served
-// on loopback until stop is called.
-func signOptions(signingConfig, trustedRoot, trOut string) (sign.Options, func(), error) {
+// signOptions returns a keyless signer and options for real services
+// (signing config, trusted root, $SIGSTORE_ID_TOKEN) or for an in-process
+// Sigstore served on loopback until stop is called.
+func signOptions(signingConfig, trustedRoot, trOut string) (sign.Signer, sign.Options, func(), error) {
 	if signingConfig != "" || trustedRoot != "" {
 		if signingConfig == "" || trustedRoot == "" {
-			return sign.Options{}, nil, errors.New("-signing-config and -trusted-root go together")
+			return sign.Signer{}, sign.Options{}, nil, errors.New("-signing-config and -trusted-root go together")
 		}
-		sc, err := root.NewSigningConfigFromPath(signingConfig)
+		services, err := sign.LoadSigningConfig(signingConfig, time.Now())
 		if err != nil {
-			return sign.Options{}, nil, err
+			return sign.Signer{}, sign.Options{}, nil, err
 		}
-		services, err := sign.ServicesFromSigningConfig(sc, time.Now())
+		tr, err := verify.LoadTrustedRoot(trustedRoot)
 		if err != nil {
-			return sign.Options{}, nil, err
+			return sign.Signer{}, sign.Options{}, nil, err
 		}
-		tr, err := root.NewTrustedRootFromPath(trustedRoot)
-		if err != nil {
-			return sign.Options{}, nil, err
-		}
-		return sign.Options{Token: sign.EnvToken(""), Services: services, TrustedRoot: tr}, func() {}, nil
+		return sign.Keyless(sign.EnvToken("")), sign.Options{Services: services, TrustedRoot: tr}, func() {}, nil
 	}
 	st, err := signtest.New(signtest.Options{Now: time.Now})
 	if err != nil {
-		return sign.Options{}, nil, err
+		return sign.Signer{}, sign.Options{}, nil, err
 	}
 	trJSON, err := st.TrustedRootJSON()
 	if err != nil {
-		return sign.Options{}, nil, err
+		return sign.Signer{}, sign.Options{}, nil, err
 	}
 	if err := os.WriteFile(trOut, trJSON, 0o644); err != nil {
-		return sign.Options{}, nil, err
+		return sign.Signer{}, sign.Options{}, nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return sign.Options{}, nil, err
+		return sign.Signer{}, sign.Options{}, nil, err
 	}
 	srv := &http.Server{Handler: st.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // ends with Close
 	base := "http://" + ln.Addr().String()
-	return sign.Options{
-		Token:       sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
+	return sign.Keyless(sign.StaticToken(st.Token(signtest.Email("alice@example.com")))), sign.Options{
 		Services:    sign.Services{Fulcio: base, Rekor: []sign.Log{{URL: base, Version: 2}}, TSA: []string{base + signtest.PathTimestamp}},
 		TrustedRoot: st.TrustedRoot(),
 		Now:         time.Now,

@@ -40,16 +40,16 @@ func TestVerifyImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	alice := sign.Keyless(sign.StaticToken(st.Token(signtest.Email("alice@example.com"))))
 	opts := sign.Options{
-		Token:       sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
 		Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.TSAURL()}},
 		TrustedRoot: st.TrustedRoot(),
 		Now:         st.Now,
 	}
-	if _, err := c.Sign(ctx, img, opts); err != nil {
+	if _, err := c.Sign(ctx, img, alice, opts); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Attest(ctx, img, "cyclonedx", []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6"}`), opts); err != nil {
+	if _, err := c.Attest(ctx, img, "cyclonedx", []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6"}`), alice, opts); err != nil {
 		t.Fatal(err)
 	}
 	id := []string{"--trusted-root", trPath, "--certificate-oidc-issuer", signtest.DefaultIssuer}

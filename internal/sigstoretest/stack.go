@@ -16,6 +16,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/chainproof/chainproof/internal/oidctest"
+	"github.com/chainproof/chainproof/verify"
 )
 
 // EnvDir names the environment variable that points at a running local
@@ -247,6 +248,17 @@ func MintToken(ctx context.Context, tokenURL string, claims map[string]any) (str
 func (s *Stack) TrustedRoot(t testing.TB) *root.TrustedRoot {
 	t.Helper()
 	tr, err := root.NewTrustedRootFromPath(s.TrustedRootPath)
+	if err != nil {
+		t.Fatalf("sigstoretest: %v", err)
+	}
+	return tr
+}
+
+// VerifyRoot loads the stack's trusted_root.json for package verify (and
+// sign.Options).
+func (s *Stack) VerifyRoot(t testing.TB) *verify.TrustedRoot {
+	t.Helper()
+	tr, err := verify.LoadTrustedRoot(s.TrustedRootPath)
 	if err != nil {
 		t.Fatalf("sigstoretest: %v", err)
 	}

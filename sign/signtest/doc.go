@@ -32,10 +32,10 @@
 //
 //     st, _ := signtest.New(signtest.Options{})
 //     srv := st.Serve(t)
-//     b, err := sign.Sign(ctx, sign.Blob(r), sign.Options{
-//     Token:       sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
+//     alice := sign.Keyless(sign.StaticToken(st.Token(signtest.Email("alice@example.com"))))
+//     b, err := sign.Sign(ctx, sign.Blob(r), alice, sign.Options{
 //     Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.TSAURL()}},
-//     TrustedRoot: st.TrustedRoot(),
+//     TrustedRoot: st.TrustedRoot(), // a *verify.TrustedRoot, for verify.Options too
 //     Now:         st.Now,
 //     })
 //

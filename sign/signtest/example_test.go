@@ -27,7 +27,7 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	tr := st.TrustedRoot()
+	tr := st.SigstoreTrustedRoot()
 	fmt.Println(st.Now(), len(tr.FulcioCertificateAuthorities()), len(tr.RekorLogs()), len(tr.TimestampingAuthorities()), len(tr.CTLogs()))
 	// Output: 2026-01-01 00:00:00 +0000 UTC 1 2 1 1
 }
@@ -46,7 +46,7 @@ func ExampleSigstore_SignBlob() {
 
 func ExampleSigstore_SignDSSE() {
 	st, _ := signtest.New(signtest.Options{})
-	stmt := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}],"predicateType":"https://example.com/p","predicate":{}}`)
+	stmt := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"6a6f13bf7d5bd1e4ad9a4ba44a1d35de5a75a17d1ebc2b8c13cb35cf11b62e86"}}],"predicateType":"https://example.com/p","predicate":{}}`)
 	data, err := st.SignDSSE(signtest.GitHub(signtest.GitHubWorkflow{Repository: "octo/app"}), "application/vnd.in-toto+json", stmt, signtest.MintOptions{})
 	if err != nil {
 		fmt.Println(err)
@@ -102,13 +102,12 @@ func ExampleSigstore_Handler() {
 	srv := httptest.NewServer(st.Handler())
 	defer srv.Close()
 
-	b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), sign.Options{
-		Token:       sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
+	b, err := sign.Sign(context.Background(), sign.Blob(strings.NewReader("artifact")), sign.Keyless(sign.StaticToken(st.Token(signtest.Email("alice@example.com")))), sign.Options{
 		Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 2}}, TSA: []string{srv.URL + signtest.PathTimestamp}},
 		TrustedRoot: st.TrustedRoot(),
 		Now:         st.Now,
 	})
-	fmt.Println(err, len(b.GetVerificationMaterial().GetTlogEntries()))
+	fmt.Println(err, len(b.Proto().GetVerificationMaterial().GetTlogEntries()))
 	// Output: <nil> 1
 }
 
@@ -173,8 +172,7 @@ func ExampleSigstore_Handler_rekorV1() {
 	srv := httptest.NewServer(st.Handler())
 	defer srv.Close()
 
-	b, err := sign.Sign(context.Background(), sign.Statement([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}],"predicateType":"https://example.com/p","predicate":{}}`)), sign.Options{
-		Token:       sign.StaticToken(st.Token(signtest.Email("alice@example.com"))),
+	b, err := sign.Sign(context.Background(), sign.Statement([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"6a6f13bf7d5bd1e4ad9a4ba44a1d35de5a75a17d1ebc2b8c13cb35cf11b62e86"}}],"predicateType":"https://example.com/p","predicate":{}}`)), sign.Keyless(sign.StaticToken(st.Token(signtest.Email("alice@example.com")))), sign.Options{
 		Services:    sign.Services{Fulcio: srv.URL, Rekor: []sign.Log{{URL: srv.URL, Version: 1}}},
 		TrustedRoot: st.TrustedRoot(),
 		Now:         st.Now,
@@ -183,7 +181,7 @@ func ExampleSigstore_Handler_rekorV1() {
 		fmt.Println(err)
 		return
 	}
-	e := b.GetVerificationMaterial().GetTlogEntries()[0]
+	e := b.Proto().GetVerificationMaterial().GetTlogEntries()[0]
 	fmt.Println(e.GetKindVersion().GetKind(), e.GetIntegratedTime() == st.Now().Unix())
 	// Output: dsse true
 }

@@ -60,7 +60,7 @@ func TestRekorV1API(t *testing.T) {
 			},
 		}
 	}
-	logKey := s.TrustedRoot().RekorLogs()[hex.EncodeToString(s.LogV1ID())]
+	logKey := s.SigstoreTrustedRoot().RekorLogs()[hex.EncodeToString(s.LogV1ID())]
 	if logKey == nil {
 		t.Fatal("trusted root lacks the v1 log")
 	}

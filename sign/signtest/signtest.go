@@ -24,6 +24,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/chainproof/chainproof/verify"
 )
 
 // DefaultSeed is the seed used when Options.Seed is empty.
@@ -74,6 +76,9 @@ type Options struct {
 type Sigstore struct {
 	seed string
 	now  func() time.Time
+
+	vtrOnce sync.Once
+	vtr     *verify.TrustedRoot
 
 	caKey, intKey, tsaRootKey, tsaKey, logKey, oidcKey, ctKey *ecdsa.PrivateKey
 	logV1Key                                                  *ecdsa.PrivateKey
@@ -182,9 +187,24 @@ func New(opts Options) (*Sigstore, error) {
 // Now returns the instance's clock reading.
 func (s *Sigstore) Now() time.Time { return s.now() }
 
-// TrustedRoot returns the trust material that verifies everything the
-// instance issues.
-func (s *Sigstore) TrustedRoot() *root.TrustedRoot { return s.tr }
+// TrustedRoot returns the trusted root that verifies everything the
+// instance issues, for sign.Options and verify.Options.
+func (s *Sigstore) TrustedRoot() *verify.TrustedRoot {
+	s.vtrOnce.Do(func() {
+		raw, err := s.TrustedRootJSON()
+		if err != nil {
+			panic("signtest: trusted root: " + err.Error()) // built by New; cannot fail
+		}
+		if s.vtr, err = verify.ParseTrustedRoot(raw, "signtest"); err != nil {
+			panic("signtest: trusted root: " + err.Error())
+		}
+	})
+	return s.vtr
+}
+
+// SigstoreTrustedRoot returns the same trust material as sigstore-go's
+// type, for checking bundles with sigstore-go's verifier independently.
+func (s *Sigstore) SigstoreTrustedRoot() *root.TrustedRoot { return s.tr }
 
 // TrustedRootJSON returns trusted_root.json (indented, stable bytes; the
 // transparency logs sorted by log ID).

@@ -27,7 +27,7 @@ func verifyBundle(t *testing.T, s *signtest.Sigstore, data []byte, artifact []by
 	if err := b.UnmarshalJSON(data); err != nil {
 		t.Fatalf("bundle does not parse: %v", err)
 	}
-	v, err := verify.NewVerifier(s.TrustedRoot(), verify.WithSignedTimestamps(1), verify.WithTransparencyLog(1), verify.WithSignedCertificateTimestamps(1))
+	v, err := verify.NewVerifier(s.SigstoreTrustedRoot(), verify.WithSignedTimestamps(1), verify.WithTransparencyLog(1), verify.WithSignedCertificateTimestamps(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func verifyV1(t *testing.T, s *signtest.Sigstore, data, artifact []byte, id sign
 	if err := b.UnmarshalJSON(data); err != nil {
 		t.Fatalf("bundle does not parse: %v", err)
 	}
-	v, err := verify.NewVerifier(s.TrustedRoot(), verify.WithTransparencyLog(1), verify.WithIntegratedTimestamps(1), verify.WithSignedCertificateTimestamps(1))
+	v, err := verify.NewVerifier(s.SigstoreTrustedRoot(), verify.WithTransparencyLog(1), verify.WithIntegratedTimestamps(1), verify.WithSignedCertificateTimestamps(1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,36 +56,37 @@ func signBundle(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), signTimeout)
 	defer cancel()
 
-	var tm root.TrustedMaterial
+	var (
+		tm  *verify.TrustedRoot
+		err error
+	)
 	switch {
 	case *trPath != "":
-		tr, err := verify.LoadTrustedRoot(*trPath)
-		if err != nil {
+		if tm, err = verify.LoadTrustedRoot(*trPath); err != nil {
 			return err
 		}
-		tm = tr.Material()
 	case *staging:
 		tr, err := root.FetchTrustedRootWithOptions(tuf.DefaultOptions().WithRoot(tuf.StagingRoot()).WithRepositoryBaseURL(tuf.StagingMirror))
 		if err != nil {
 			return fmt.Errorf("staging trusted root: %w", err)
 		}
-		tm = tr
-	default:
-		tr, err := verify.PublicGood()
+		raw, err := tr.MarshalJSON()
 		if err != nil {
+			return fmt.Errorf("staging trusted root: %w", err)
+		}
+		if tm, err = verify.ParseTrustedRoot(raw, "staging (TUF)"); err != nil {
 			return err
 		}
-		tm = tr.Material()
+	default:
+		if tm, err = verify.PublicGood(); err != nil {
+			return err
+		}
 	}
 
 	var services sign.Services
 	switch {
 	case *scPath != "":
-		sc, err := root.NewSigningConfigFromPath(*scPath)
-		if err != nil {
-			return fmt.Errorf("--signing-config: %w", err)
-		}
-		if services, err = sign.ServicesFromSigningConfig(sc, time.Now()); err != nil {
+		if services, err = sign.LoadSigningConfig(*scPath, time.Now()); err != nil {
 			return err
 		}
 	case *staging:
@@ -122,8 +123,7 @@ func signBundle(args []string) error {
 		content = sign.Blob(f) // streamed: hashed, never held in memory
 	}
 
-	b, err := sign.Sign(ctx, content, sign.Options{
-		Token:       sign.StaticToken(*token),
+	b, err := sign.Sign(ctx, content, sign.Keyless(sign.StaticToken(*token)), sign.Options{
 		Services:    services,
 		TrustedRoot: tm,
 	})

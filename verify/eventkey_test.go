@@ -1,4 +1,4 @@
-package verify
+package verify_test
 
 import (
 	"crypto/elliptic"
@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chainproof/chainproof/sign/signtest"
+	"github.com/chainproof/chainproof/verify"
 )
 
 // TestEventKeyTwin: a signature and its ECDSA twin (r, n-s), or a
@@ -33,11 +34,11 @@ func TestEventKeyTwin(t *testing.T) {
 		return &pb
 	}
 	key := func(pb *protobundle.Bundle) string {
-		b, err := BundleFromProto(pb)
+		b, err := verify.BundleFromProto(pb)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return eventKey(b)
+		return verify.EventKey(b)
 	}
 	orig := mint("alice@example.com", "a")
 	twin := proto.Clone(orig).(*protobundle.Bundle)
