@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/chainproof/chainproof/internal/strictjson"
 )
 
 // Size and count bounds applied by [Parse].
@@ -334,9 +336,9 @@ func decodeObject(dec *json.Decoder, field string, member func(key string) error
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return &ParseError{Field: field, Err: fmt.Errorf("%w: expected a JSON object", ErrMalformed)}
 	}
-	seen := make(map[string]bool, 4)
+	var seen strictjson.Keys
 	for dec.More() {
-		if len(seen) == MaxFields {
+		if seen.Len() == MaxFields {
 			return &ParseError{Field: field, Err: fmt.Errorf("%w: more than %d members in an object", ErrTooLarge, MaxFields)}
 		}
 		tok, err := dec.Token()
@@ -344,10 +346,9 @@ func decodeObject(dec *json.Decoder, field string, member func(key string) error
 			return &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 		}
 		key := tok.(string) // object keys are always strings
-		if seen[key] {
+		if seen.Add(key) != nil {
 			return &ParseError{Field: joinField(field, key), Err: ErrDuplicateKey}
 		}
-		seen[key] = true
 		if err := member(key); err != nil {
 			return asParseError(joinField(field, key), err)
 		}

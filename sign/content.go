@@ -6,7 +6,12 @@ import (
 	"fmt"
 	"io"
 
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
+
 	"github.com/chainproof/chainproof/attest"
+	"github.com/chainproof/chainproof/dsse"
 	"github.com/chainproof/chainproof/internal/ctxio"
 )
 
@@ -121,4 +126,22 @@ func hashReader(ctx context.Context, h crypto.Hash, r io.Reader) ([]byte, error)
 		return nil, err
 	}
 	return hh.Sum(nil), nil
+}
+
+// envelope is the DSSE content signed into a bundle: its signed bytes are
+// package dsse's PAE (the one encoder in this module), its bundle content
+// a DSSE envelope with the one signature.
+type envelope struct {
+	payloadType string
+	payload     []byte
+}
+
+func (e *envelope) PreAuthEncoding() []byte { return dsse.PAE(e.payloadType, e.payload) }
+
+func (e *envelope) Bundle(b *protobundle.Bundle, signature, _ []byte, _ protocommon.HashAlgorithm) {
+	b.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
+		Payload:     e.payload,
+		PayloadType: e.payloadType,
+		Signatures:  []*protodsse.Signature{{Sig: signature}},
+	}}
 }

@@ -191,7 +191,7 @@ func Sign(ctx context.Context, content Content, signer Signer, opts Options) (*v
 		kp.prehashed = content.digest
 		sc = &sgsign.PlainData{Data: content.digest}
 	case kindDSSE:
-		sc = &sgsign.DSSEData{Data: content.payload, PayloadType: content.payloadType}
+		sc = &envelope{payloadType: content.payloadType, payload: content.payload}
 	}
 
 	bo, tr := buildBundleOptions(ctx, &opts, services, pol, idToken)

@@ -58,7 +58,7 @@ func CheckObject(data []byte, maxDepth int) error {
 	type frame struct {
 		object    bool
 		expectKey bool
-		keys      map[string]struct{}
+		keys      Keys
 	}
 	var stack []frame
 	for i := 0; i < len(data); {
@@ -84,13 +84,9 @@ func CheckObject(data []byte, maxDepth int) error {
 				if err != nil {
 					return fmt.Errorf("%w: %v", ErrSyntax, err)
 				}
-				if top.keys == nil {
-					top.keys = map[string]struct{}{}
+				if err := top.keys.Add(key); err != nil {
+					return err
 				}
-				if _, dup := top.keys[key]; dup {
-					return fmt.Errorf("%w: %.80q", ErrDuplicateKey, key) // at most 80 runes of a hostile key
-				}
-				top.keys[key] = struct{}{}
 				top.expectKey = false
 			}
 			i = end
@@ -128,3 +124,26 @@ func unquote(quoted []byte) (string, error) {
 	err := json.Unmarshal(quoted, &s)
 	return s, err
 }
+
+// Keys is the set of keys seen in one JSON object, compared after
+// unescaping. It is the module's one duplicate-key check: CheckObject and
+// package dsse's streaming parser both use it. The zero value is empty.
+type Keys struct {
+	m map[string]struct{}
+}
+
+// Add records key and reports ErrDuplicateKey (quoting at most 80 runes
+// of the key) if it was already there.
+func (k *Keys) Add(key string) error {
+	if k.m == nil {
+		k.m = make(map[string]struct{}, 4)
+	}
+	if _, dup := k.m[key]; dup {
+		return fmt.Errorf("%w: %.80q", ErrDuplicateKey, key)
+	}
+	k.m[key] = struct{}{}
+	return nil
+}
+
+// Len is the number of keys recorded.
+func (k *Keys) Len() int { return len(k.m) }
