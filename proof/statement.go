@@ -5,17 +5,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
 	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/dsse"
+	"github.com/chainproof/chainproof/internal/errtext"
 )
 
 // The in-toto wrapping of a proof record (PROOF-SPEC section 4).
 const (
 	// StatementType is the in-toto statement _type.
-	StatementType = "https://in-toto.io/Statement/v1"
+	StatementType = attest.StatementTypeV1
 	// PredicateType identifies the proof-record predicate.
 	PredicateType = "https://github.com/IdirBenSlama/Ophamin/blob/main/SCHEMAS.md#empirical-proof-record-v1"
 )
@@ -148,6 +150,19 @@ func VerifyStatement(statement, key []byte) (*EnvelopeVerified, error) {
 	// Strict JSON first (duplicate keys, UTF-8), then the shape.
 	if _, err := Canonicalize(statement); err != nil {
 		e := stmtErr("", err.Error())
+		e.Err = fmt.Errorf("%w: %w", ErrStatement, err)
+		return nil, e
+	}
+	// Then as every in-toto statement is read in this module
+	// (attest.ParseStatement), and then the stricter shape of
+	// PROOF-SPEC section 4.
+	if _, err := attest.ParseStatement(statement); err != nil {
+		var ae *attest.Error
+		field := ""
+		if errors.As(err, &ae) {
+			field = ae.Field
+		}
+		e := stmtErr(field, errtext.Trim(err))
 		e.Err = fmt.Errorf("%w: %w", ErrStatement, err)
 		return nil, e
 	}
