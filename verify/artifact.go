@@ -121,16 +121,16 @@ func (a Artifact) resolve(ctx context.Context, alg string) (digest, error) {
 func openRegular(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscallNonblock, 0)
 	if err != nil {
-		return nil, fail(CheckArtifact, ErrArtifact, err)
+		return nil, fail(CheckArtifact, ErrArtifactRead, err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fail(CheckArtifact, ErrArtifact, err)
+		return nil, fail(CheckArtifact, ErrArtifactRead, err)
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, failf(CheckArtifact, ErrArtifact, "artifact %q is not a regular file (%s)", path, fi.Mode().Type())
+		return nil, failf(CheckArtifact, ErrArtifactRead, "%q is not a regular file (%s)", path, fi.Mode().Type())
 	}
 	return f, nil
 }
@@ -141,7 +141,7 @@ func hashReader(ctx context.Context, r io.Reader, alg string) (digest, error) {
 		if ctx.Err() != nil {
 			return digest{}, fail(CheckArtifact, ErrVerification, err)
 		}
-		return digest{}, fail(CheckArtifact, ErrArtifact, err)
+		return digest{}, fail(CheckArtifact, ErrArtifactRead, fmt.Errorf("reading the artifact: %w", err))
 	}
 	return digest{alg: alg, sum: h.Sum(nil)}, nil
 }
@@ -216,7 +216,7 @@ func (a Artifact) hashOnce(ctx context.Context, algs []string) (Artifact, error)
 		if ctx.Err() != nil {
 			return a, fail(CheckArtifact, ErrVerification, err)
 		}
-		return a, fail(CheckArtifact, ErrArtifact, err)
+		return a, fail(CheckArtifact, ErrArtifactRead, fmt.Errorf("reading the artifact: %w", err))
 	}
 	sums := map[string][]byte{}
 	for alg, h := range hs {

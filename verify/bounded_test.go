@@ -269,6 +269,6 @@ func TestArtifactBounded(t *testing.T) {
 	b := mustBundle(t, happyV03)
 	for _, p := range []string{fifo, "/dev/zero", dir} {
 		_, err := v.Verify(context.Background(), b, verify.Artifact{Path: p}, pol)
-		wantCheck(t, err, verify.CheckArtifact, verify.ErrArtifact)
+		wantCheck(t, err, verify.CheckArtifact, verify.ErrArtifactRead)
 	}
 }

@@ -79,9 +79,31 @@ func ParseBundle(data []byte) (*Bundle, error) {
 	}
 	pb, err := unmarshalBundle(data, largePayload)
 	if err != nil {
+		if what := notABundle(data); what != "" {
+			return nil, failf(CheckBundle, ErrBundle, "%s", what)
+		}
 		return nil, fail(CheckBundle, ErrBundle, err)
 	}
 	return newBundle(pb)
+}
+
+// notABundle names the documents people mistake for a Sigstore bundle,
+// from their top-level keys (data passed prescan, so it is bounded).
+func notABundle(data []byte) string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return ""
+	}
+	has := func(k string) bool { _, ok := top[k]; return ok }
+	switch {
+	case has("mediaType"):
+		return ""
+	case has("base64Signature") || has("rekorBundle"):
+		return "a cosign legacy bundle (cosign sign-blob --bundle without --new-bundle-format), not a Sigstore bundle: oci.ParseCosignBlobBundle converts it"
+	case has("payloadType") && has("signatures"):
+		return "a bare DSSE envelope, not a Sigstore bundle: it carries no certificate, log entry or timestamp to verify (check it with package dsse and the signer's key, or use the .sigstore.json bundle the signer wrote)"
+	}
+	return ""
 }
 
 // largePayload is the bundle size from which unmarshalBundle decodes a

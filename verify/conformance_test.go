@@ -202,6 +202,7 @@ func TestConformanceChecks(t *testing.T) {
 				if !errors.As(err, &ve) {
 					t.Fatalf("error %v is not a *verify.Error", err)
 				}
+				wantShape(t, "", err)
 				if ve.Check != want.check || !errors.Is(err, want.sentinel) || !errors.Is(err, verify.ErrVerification) {
 					t.Fatalf("refused by %q (%v), want %q / %v", ve.Check, err, want.check, want.sentinel)
 				}

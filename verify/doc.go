@@ -113,6 +113,47 @@
 // overrides, ctlog and TSA settings, KMS keys, ...) is refused with the
 // field's Path, never ignored.
 //
+// # Errors
+//
+// Every failure is an *Error whose message reads "verify: CHECK: DETAIL":
+// the package prefix once, the check that failed, then what differs,
+// briefly, and only then the evidence. Match the cause with errors.Is on
+// the sentinels (ErrIdentity, ErrArtifact, ErrArtifactRead, ...) and read
+// Error.Mismatches for the identities tried; never match message text.
+// These are the messages of the common mistakes (TestCommonMistakeMessages
+// produces each of them):
+//
+//   - Verifying a release against a policy for another tag:
+//     verify: identity: another ref: signed at refs/tags/v1.0.0; the policy
+//     wants refs/tags/v2.*; the certificate names "https://github.com/...".
+//   - A bundle made by a fork of the repository:
+//     verify: identity: another repository (a fork?): signed by a workflow
+//     of mallory/hello; the policy wants acme/hello; ...
+//     (likewise "another workflow", "another issuer", "a self-hosted
+//     runner").
+//   - The wrong file, or a modified one:
+//     verify: artifact: another artifact: its sha256 is 863b..., the bundle
+//     signed 7601... (a different or modified file?). A file that cannot
+//     be read is ErrArtifactRead, not a mismatch.
+//   - A bundle from a private or staging instance, verified without its
+//     trusted root: verify: transparency log: entry 0: no log in the
+//     trusted root (embedded public-good snapshot of DATE) has this entry's
+//     log ID 7beb...: was the bundle made with another Sigstore instance?
+//     Pass its trusted root in Options.TrustedRoot.
+//   - A regexp written for cosign, which does not anchor it:
+//     verify: identity: another signer: got "alice@example.com", want
+//     ~alice@example (the regexp matches part of it, but must match all of
+//     it: regexps here are anchored, unlike cosign's; write
+//     ".*alice@example.*" to match anywhere).
+//   - cosign's legacy blob bundle (sign-blob --bundle):
+//     verify: bundle: a cosign legacy bundle (...), not a Sigstore bundle:
+//     oci.ParseCosignBlobBundle converts it. A bare DSSE envelope is named
+//     the same way.
+//   - A key-signed bundle made without a log (sign.Options.NoLog):
+//     verify: transparency log: the bundle has no log entry, and the
+//     trusted root (...) requires one (... verifies only under
+//     Options.AllowUnloggedKeys).
+//
 // # What is NOT checked
 //
 // Revocation (Sigstore has none), freshness of the embedded root (refresh it

@@ -51,6 +51,10 @@ var (
 	ErrTimestamp = newSentinel("timestamp verification failed", ErrVerification)
 	// ErrArtifact: the artifact does not match what was signed.
 	ErrArtifact = newSentinel("artifact mismatch", ErrVerification)
+	// ErrArtifactRead: the artifact could not be read (no such file, not
+	// a regular file, an I/O error): not a mismatch, nothing was
+	// compared. It is reported under CheckArtifact.
+	ErrArtifactRead = newSentinel("artifact unreadable", ErrVerification)
 	// ErrPredicate: the attestation's statement or predicate does not
 	// satisfy the policy (type, SLSA fields).
 	ErrPredicate = newSentinel("predicate mismatch", ErrVerification)
@@ -108,10 +112,43 @@ type IdentityMismatch struct {
 	Field    string // the first field that did not match (e.g. "issuer", "san", "sourceRepositoryURI", "key")
 	Want     string // what the policy asked for
 	Got      string // what the certificate carried
+
+	// Reason names, for a person, what differs: "another issuer",
+	// "another signer", "another repository (a fork?)", "another
+	// workflow", "another ref", "a self-hosted runner", "another key",
+	// "another <extension>".
+	Reason string `json:",omitempty"`
+	// Detail is the differing part itself, briefly: for a GitHub
+	// workflow identity the repository, workflow path or ref the
+	// certificate names and the pattern the policy wanted, rather than
+	// the whole SAN and regexp in Want and Got.
+	Detail string `json:",omitempty"`
+	// Hint, when set, says how the policy was probably meant: a regexp
+	// that matches part of the value but, being anchored, not all of it
+	// (cosign's --certificate-identity-regexp is unanchored).
+	Hint string `json:",omitempty"`
 }
 
+// String renders the mismatch as "identity I: REASON: DETAIL", the
+// differing part first, then the evidence.
 func (m IdentityMismatch) String() string {
-	return fmt.Sprintf("identity %d (%s): %s: want %s, got %q", m.Index, m.Identity, m.Field, m.Want, m.Got)
+	return fmt.Sprintf("identity %d: %s", m.Index, m.phrase())
+}
+
+// phrase is "REASON: DETAIL (HINT)".
+func (m IdentityMismatch) phrase() string {
+	reason, detail := m.Reason, m.Detail
+	if reason == "" {
+		reason = m.Field
+	}
+	if detail == "" {
+		detail = fmt.Sprintf("got %q, want %s", m.Got, m.Want)
+	}
+	s := reason + ": " + detail
+	if m.Hint != "" {
+		s += " (" + m.Hint + ")"
+	}
+	return s
 }
 
 func (e *Error) Error() string {
@@ -119,11 +156,22 @@ func (e *Error) Error() string {
 	b.WriteString("verify: ")
 	b.WriteString(string(e.Check))
 	b.WriteString(": ")
-	b.WriteString(e.detail())
-	for _, m := range e.Mismatches {
-		b.WriteString("; ")
-		b.WriteString(m.String())
+	if len(e.Mismatches) == 0 {
+		b.WriteString(e.detail())
+		return b.String()
 	}
+	// What differs first, then the evidence.
+	if len(e.Mismatches) == 1 {
+		b.WriteString(e.Mismatches[0].phrase())
+	} else {
+		fmt.Fprintf(&b, "none of %d policy identities matches", len(e.Mismatches))
+		for _, m := range e.Mismatches {
+			b.WriteString("; ")
+			b.WriteString(m.String())
+		}
+	}
+	b.WriteString("; ")
+	b.WriteString(e.detail())
 	return b.String()
 }
 

@@ -155,7 +155,7 @@ func ExampleReadBundlesFile() {
 func ExamplePublicGood() {
 	tr, err := verify.PublicGood()
 	fmt.Println(err, tr.Source(), tr.Profile())
-	// Output: <nil> embedded public-good snapshot 2026-08-21 transparency-log
+	// Output: <nil> embedded public-good snapshot of 2026-08-21 transparency-log
 }
 
 func ExampleLoadTrustedRoot() {

@@ -40,6 +40,7 @@ func TestMutation(t *testing.T) {
 		if !errors.As(err, &ve) || !errors.Is(err, verify.ErrVerification) {
 			t.Errorf("%s: untyped error %v", what, err)
 		}
+		wantShape(t, what, err)
 	}
 	for n := 0; n < len(data); n++ {
 		check("truncation", data[:n])

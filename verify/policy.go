@@ -197,22 +197,110 @@ func (id Identity) compile(i int) (*compiledIdentity, error) {
 
 // mismatch returns nil when the certificate matches.
 func (c *compiledIdentity) mismatch(i int, cert *Certificate) *IdentityMismatch {
-	mm := func(field string, want Match, got string) *IdentityMismatch {
-		return &IdentityMismatch{Index: i, Identity: c.id.String(), Field: field, Want: want.String(), Got: got}
+	mm := func(field string, want compiledMatch, got string) *IdentityMismatch {
+		m := &IdentityMismatch{Index: i, Identity: c.id.String(), Field: field, Want: want.m.String(), Got: got}
+		m.Reason = reasons[field]
+		if m.Reason == "" {
+			m.Reason = "another " + field
+		}
+		m.Hint = want.hint(got)
+		if c.id.github != nil {
+			c.explainGitHub(m, cert)
+		}
+		return m
 	}
 	if !c.issuer.match(cert.Issuer) {
-		return mm("issuer", c.id.Issuer, cert.Issuer)
+		return mm("issuer", c.issuer, cert.Issuer)
 	}
 	if !c.san.match(cert.SAN) {
-		return mm("san", c.id.SAN, cert.SAN)
+		return mm("san", c.san, cert.SAN)
 	}
 	for _, k := range c.exts {
 		got := extensionValue(cert.Extensions, k)
 		if !c.ext[k].match(got) {
-			return mm(k, c.id.Extensions[k], got)
+			return mm(k, c.ext[k], got)
 		}
 	}
 	return nil
+}
+
+// reasons name, for a person, what a mismatch of a field means.
+var reasons = map[string]string{
+	"issuer":              "another issuer",
+	"san":                 "another signer",
+	"sourceRepositoryURI": "another repository (a fork?)",
+	"sourceRepositoryRef": "another ref",
+	"runnerEnvironment":   "another runner environment",
+	"buildSignerURI":      "another workflow",
+	"buildConfigURI":      "another workflow",
+}
+
+// hint says how a regexp that does not match got was probably meant:
+// anchored here, it would have matched part of got, as cosign's
+// unanchored --certificate-identity-regexp does.
+func (c compiledMatch) hint(got string) string {
+	if c.re == nil {
+		if c.m.Exact != "" && strings.EqualFold(c.m.Exact, got) && !c.m.IgnoreCase {
+			return "it differs only in case"
+		}
+		return ""
+	}
+	if re, err := regexp.Compile(c.m.Regexp); err == nil && re.MatchString(got) {
+		return fmt.Sprintf("the regexp matches part of it, but must match all of it: regexps here are anchored, unlike cosign's; write %q to match anywhere", ".*"+c.m.Regexp+".*")
+	}
+	return ""
+}
+
+// explainGitHub names the part of a GitHub workflow identity that differs:
+// the repository, the workflow file, the ref or the runner, with the
+// certificate's value and the policy's pattern.
+func (c *compiledIdentity) explainGitHub(m *IdentityMismatch, cert *Certificate) {
+	gh := c.id.github
+	m.Hint = "" // the regexps are generated, not the caller's
+	switch m.Field {
+	case "issuer":
+		m.Detail = fmt.Sprintf("the certificate is from %q, not GitHub Actions", m.Got)
+		return
+	case "runnerEnvironment":
+		if m.Got == "self-hosted" {
+			m.Reason = "a self-hosted runner"
+		}
+		m.Detail = fmt.Sprintf("the workflow ran on a %q runner; the policy wants GitHub-hosted runners (delete Extensions[\"runnerEnvironment\"] to allow others)", m.Got)
+		return
+	case "sourceRepositoryRef":
+		m.Detail = fmt.Sprintf("the workflow ran for %s; the policy wants %s", m.Got, gh.Ref)
+		return
+	case "sourceRepositoryURI":
+		m.Detail = fmt.Sprintf("the workflow ran in %s; the policy wants %s", strings.TrimPrefix(m.Got, "https://github.com/"), gh.Repository)
+		return
+	case "san":
+	default:
+		return
+	}
+	// https://github.com/OWNER/NAME/PATH@REF
+	rest, ok := strings.CutPrefix(cert.SAN, "https://github.com/")
+	at := strings.LastIndexByte(rest, '@')
+	parts := strings.SplitN(rest[:max(at, 0)], "/", 3)
+	if !ok || at < 0 || len(parts) != 3 {
+		m.Reason = "not a GitHub workflow"
+		m.Detail = fmt.Sprintf("the certificate names %q, not https://github.com/OWNER/NAME/WORKFLOW@REF", cert.SAN)
+		return
+	}
+	repo, path, ref := parts[0]+"/"+parts[1], parts[2], rest[at+1:]
+	full := func(pattern string, caseless bool) *regexp.Regexp {
+		return regexp.MustCompile(`^(?:` + segmentGlob(pattern, caseless) + `)$`)
+	}
+	switch {
+	case !full(gh.Repository, true).MatchString(repo):
+		m.Reason = "another repository (a fork?)"
+		m.Detail = fmt.Sprintf("signed by a workflow of %s; the policy wants %s", repo, gh.Repository)
+	case !full(gh.Workflow, false).MatchString(path):
+		m.Reason = "another workflow"
+		m.Detail = fmt.Sprintf("signed by %s; the policy wants %s", path, gh.Workflow)
+	case !full(gh.Ref, false).MatchString(ref):
+		m.Reason = "another ref"
+		m.Detail = fmt.Sprintf("signed at %s; the policy wants %s", ref, gh.Ref)
+	}
 }
 
 // GitHubWorkflowIdentity returns the identity of a GitHub Actions workflow.

@@ -37,7 +37,7 @@ import (
 // A Rekor v1 body naming another key, for a key-signed bundle, is an
 // identity mismatch (the next policy key may be the one); anything else is
 // a log failure. ctx is checked between entries.
-func checkLogBinding(ctx context.Context, b *Bundle, trust root.TrustedMaterial, signer any, keyed bool) error {
+func checkLogBinding(ctx context.Context, b *Bundle, trust root.TrustedMaterial, trustName string, signer any, keyed bool) error {
 	entries, err := b.tlogEntries()
 	if err != nil {
 		return fail(CheckTransparencyLog, ErrTransparencyLog, err)
@@ -53,7 +53,7 @@ func checkLogBinding(ctx context.Context, b *Bundle, trust root.TrustedMaterial,
 		}
 		logID := hex.EncodeToString([]byte(e.LogKeyID()))
 		if _, ok := logs[logID]; !ok {
-			return bad("log %s is not in the trusted root", logID)
+			return bad("no log in the trusted root (%s) has this entry's log ID %s: was the bundle made with another Sigstore instance? Pass its trusted root in Options.TrustedRoot", trustName, logID)
 		}
 		if e.HasInclusionPromise() {
 			if err := tlog.VerifySET(e, logs); err != nil {

@@ -140,7 +140,7 @@ const PublicGoodSnapshotDate = trustroot.PublicGoodDate
 func PublicGood() (*TrustedRoot, error) {
 	publicGoodOnce.Do(func() {
 		publicGood, publicGoodErr = ParseTrustedRoot(trustroot.PublicGood,
-			"embedded public-good snapshot "+trustroot.PublicGoodDate)
+			"embedded public-good snapshot of "+trustroot.PublicGoodDate)
 	})
 	return publicGood, publicGoodErr
 }

@@ -158,7 +158,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 	}
 	d := ds[0]
 	if msg != nil && msg.GetMessageDigest() != nil && !bytesEqual(msg.GetMessageDigest().GetDigest(), d.sum) {
-		return nil, failf(CheckArtifact, ErrArtifact, "artifact %s does not match the bundle's message digest %s:%s", d, alg, hex.EncodeToString(msg.GetMessageDigest().GetDigest()))
+		return nil, failf(CheckArtifact, ErrArtifact, "another artifact: its %s is %s, the bundle signed %s (a different or modified file?)", alg, hex.EncodeToString(d.sum), hex.EncodeToString(msg.GetMessageDigest().GetDigest()))
 	}
 
 	ent := newEntity(b)
@@ -200,7 +200,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 		if err != nil {
 			return nil, fail(CheckSignature, ErrSignature, err)
 		}
-		if err := checkLogBinding(ctx, b, v.trust.material, signer, keyed); err != nil {
+		if err := checkLogBinding(ctx, b, v.trust.material, v.trust.source, signer, keyed); err != nil {
 			return nil, err
 		}
 		if err := ctx.Err(); err != nil {
@@ -333,7 +333,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			break
 		}
 		if res.Identity < 0 {
-			e := failf(CheckIdentity, ErrIdentity, "certificate identity %q (issuer %q) matches none of %d policy identities", cert.SAN, cert.Issuer, len(cp.ids))
+			e := failf(CheckIdentity, ErrIdentity, "the certificate names %q, issuer %q", cert.SAN, cert.Issuer)
 			e.Certificate, e.Mismatches = cert, mismatches
 			return nil, e
 		}
@@ -397,6 +397,13 @@ func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) (o []sgverify.Verifie
 	promise := false
 	switch v.trust.profile {
 	case ProfileTransparencyLog:
+		if len(b.GetVerificationMaterial().GetTlogEntries()) == 0 {
+			hint := ""
+			if keyed {
+				hint = " (a bundle signed with a key and no log, sign.Options.NoLog, verifies only under Options.AllowUnloggedKeys)"
+			}
+			return nil, false, failf(CheckTransparencyLog, ErrTransparencyLog, "the bundle has no log entry, and the trusted root (%s) requires one%s", v.trust.source, hint)
+		}
 		o = append(o, sgverify.WithTransparencyLog(1))
 		if !keyed {
 			o = append(o, sgverify.WithSignedCertificateTimestamps(1))
