@@ -119,6 +119,11 @@ func (v envelopeView) Statement() (*intoto.Statement, error) {
 	return (&bundle.Envelope{Envelope: v.RawEnvelope()}).Statement()
 }
 
+// dssePath is the one seam between verify and its memory-lean DSSE path:
+// verifyDSSE in production, sigstore-go's own Verifier.Verify in the
+// differential test (export_test.go), which must agree on every bundle.
+var dssePath = verifyDSSE
+
 // verifyDSSE runs, for a DSSE bundle, the steps of sigstore-go's
 // Verifier.Verify: log inclusion, observer timestamps, certificate chain
 // at each verified time and SCTs (or the key's validity window), then the

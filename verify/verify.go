@@ -208,7 +208,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 		}
 		var res *sgverify.VerificationResult
 		if env != nil {
-			res, st, d, err = verifyDSSE(ctx, sv, ent, tm, requireSCT, ds)
+			res, st, d, err = dssePath(ctx, sv, ent, tm, requireSCT, ds)
 		} else {
 			res, err = sv.Verify(ent, p)
 		}
