@@ -46,11 +46,11 @@ const maxDetail = 200
 
 // Error reports which field failed which check, with evidence.
 type Error struct {
-	// Field is the JSON path of the offending field, such as "_type",
+	// Path is the JSON path of the offending field, such as "_type",
 	// "subject[1].digest.sha256" or "predicate.runDetails.builder.id",
 	// or an environment variable name for GitHub provenance. Empty when
 	// the whole input is at fault.
-	Field string
+	Path string
 	// Err is one of the package's sentinel errors, possibly joined with
 	// an error of the underlying library (errors.Is sees both).
 	Err error
@@ -62,8 +62,8 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("attest: ")
-	if e.Field != "" {
-		b.WriteString(e.Field)
+	if e.Path != "" {
+		b.WriteString(e.Path)
 		b.WriteString(": ")
 	}
 	if e.Err != nil {
@@ -87,7 +87,7 @@ func newError(field string, err error, detail string) *Error {
 	if len(detail) > maxDetail {
 		detail = detail[:maxDetail] + "..."
 	}
-	return &Error{Field: field, Err: err, Detail: detail}
+	return &Error{Path: field, Err: err, Detail: detail}
 }
 
 // quote renders a hostile value as evidence: quoted and truncated.

@@ -63,7 +63,7 @@ func ExampleParse() {
 	  "predicateType": "https://example.com/p/v1"}`))
 	var e *attest.Error
 	if errors.As(err, &e) && errors.Is(err, attest.ErrDigestMalformed) {
-		fmt.Println("field:", e.Field)
+		fmt.Println("field:", e.Path)
 	}
 	fmt.Println(err)
 	// Output:
@@ -361,7 +361,7 @@ func ExampleError() {
 	_, err := attest.Parse([]byte(`{"_type": "https://in-toto.io/Statement/v1", "subject": [], "predicateType": "p"}`))
 	var e *attest.Error
 	if errors.As(err, &e) {
-		fmt.Println(e.Field, errors.Is(e, attest.ErrNoSubject))
+		fmt.Println(e.Path, errors.Is(e, attest.ErrNoSubject))
 	}
 	// Output:
 	// subject true

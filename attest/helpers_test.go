@@ -90,8 +90,8 @@ func wantError(t *testing.T, err, sentinel error, field string) {
 	if !errors.As(err, &e) {
 		t.Fatalf("got %T %v, want *attest.Error", err, err)
 	}
-	if e.Field != field {
-		t.Fatalf("got field %q (%v), want %q", e.Field, err, field)
+	if e.Path != field {
+		t.Fatalf("got field %q (%v), want %q", e.Path, err, field)
 	}
 	if !strings.HasPrefix(err.Error(), "attest: ") {
 		t.Fatalf("message %q lacks the package prefix", err)

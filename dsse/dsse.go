@@ -90,7 +90,7 @@ func Verify(ctx context.Context, env *Envelope, opts VerifyOptions, verifiers ..
 	if len(env.Signatures) > MaxSignatures {
 		// An Envelope built by hand is held to Parse's bound before any
 		// signature is checked.
-		return nil, &ParseError{Field: "signatures", Err: fmt.Errorf("%w: %d signatures exceeds %d", ErrTooLarge, len(env.Signatures), MaxSignatures)}
+		return nil, &ParseError{Path: "signatures", Err: fmt.Errorf("%w: %d signatures exceeds %d", ErrTooLarge, len(env.Signatures), MaxSignatures)}
 	}
 	verr := &VerifyError{Threshold: threshold}
 	if len(env.Signatures) == 0 {

@@ -227,28 +227,28 @@ func Parse(data []byte) (*Envelope, error) {
 	}
 	switch {
 	case payload == nil:
-		return nil, &ParseError{Field: "payload", Err: ErrMissing}
+		return nil, &ParseError{Path: "payload", Err: ErrMissing}
 	case payloadType == nil:
-		return nil, &ParseError{Field: "payloadType", Err: ErrMissing}
+		return nil, &ParseError{Path: "payloadType", Err: ErrMissing}
 	case !sigsSeen:
-		return nil, &ParseError{Field: "signatures", Err: ErrMissing}
+		return nil, &ParseError{Path: "signatures", Err: ErrMissing}
 	}
 	env.PayloadType = *payloadType
 	if env.Payload, err = decodeBase64(*payload); err != nil {
-		return nil, &ParseError{Field: "payload", Err: err}
+		return nil, &ParseError{Path: "payload", Err: err}
 	}
 	env.Signatures = make([]Signature, 0, len(sigs))
 	for i, w := range sigs {
 		field := "signatures[" + strconv.Itoa(i) + "]"
 		if w.sig == nil {
-			return nil, &ParseError{Field: field + ".sig", Err: ErrMissing}
+			return nil, &ParseError{Path: field + ".sig", Err: ErrMissing}
 		}
 		var s Signature
 		if w.keyid != nil {
 			s.KeyID = *w.keyid
 		}
 		if s.Sig, err = decodeBase64(*w.sig); err != nil {
-			return nil, &ParseError{Field: field + ".sig", Err: err}
+			return nil, &ParseError{Path: field + ".sig", Err: err}
 		}
 		env.Signatures = append(env.Signatures, s)
 	}
@@ -265,18 +265,18 @@ func decodeSignatures(dec *json.Decoder) ([]wireSig, error) {
 	const field = "signatures"
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+		return nil, &ParseError{Path: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
 	if tok == nil {
-		return nil, &ParseError{Field: field, Err: ErrMissing}
+		return nil, &ParseError{Path: field, Err: ErrMissing}
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, &ParseError{Field: field, Err: fmt.Errorf("%w: must be an array of objects", ErrMalformed)}
+		return nil, &ParseError{Path: field, Err: fmt.Errorf("%w: must be an array of objects", ErrMalformed)}
 	}
 	sigs := []wireSig{}
 	for dec.More() {
 		if len(sigs) == MaxSignatures {
-			return nil, &ParseError{Field: field, Err: fmt.Errorf("%w: more than %d signatures", ErrTooLarge, MaxSignatures)}
+			return nil, &ParseError{Path: field, Err: fmt.Errorf("%w: more than %d signatures", ErrTooLarge, MaxSignatures)}
 		}
 		elem := field + "[" + strconv.Itoa(len(sigs)) + "]"
 		var w wireSig
@@ -300,7 +300,7 @@ func decodeSignatures(dec *json.Decoder) ([]wireSig, error) {
 		sigs = append(sigs, w)
 	}
 	if _, err := dec.Token(); err != nil { // closing bracket
-		return nil, &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+		return nil, &ParseError{Path: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
 	return sigs, nil
 }
@@ -331,30 +331,30 @@ func skipValue(dec *json.Decoder) error {
 func decodeObject(dec *json.Decoder, field string, member func(key string) error) error {
 	tok, err := dec.Token()
 	if err != nil {
-		return &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+		return &ParseError{Path: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return &ParseError{Field: field, Err: fmt.Errorf("%w: expected a JSON object", ErrMalformed)}
+		return &ParseError{Path: field, Err: fmt.Errorf("%w: expected a JSON object", ErrMalformed)}
 	}
 	var seen strictjson.Keys
 	for dec.More() {
 		if seen.Len() == MaxFields {
-			return &ParseError{Field: field, Err: fmt.Errorf("%w: more than %d members in an object", ErrTooLarge, MaxFields)}
+			return &ParseError{Path: field, Err: fmt.Errorf("%w: more than %d members in an object", ErrTooLarge, MaxFields)}
 		}
 		tok, err := dec.Token()
 		if err != nil {
-			return &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+			return &ParseError{Path: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 		}
 		key := tok.(string) // object keys are always strings
 		if seen.Add(key) != nil {
-			return &ParseError{Field: joinField(field, key), Err: ErrDuplicateKey}
+			return &ParseError{Path: joinField(field, key), Err: ErrDuplicateKey}
 		}
 		if err := member(key); err != nil {
 			return asParseError(joinField(field, key), err)
 		}
 	}
 	if _, err := dec.Token(); err != nil { // closing brace
-		return &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+		return &ParseError{Path: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
 	return nil
 }
@@ -362,17 +362,17 @@ func decodeObject(dec *json.Decoder, field string, member func(key string) error
 func decodeString(dec *json.Decoder, field string) (string, error) {
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
-		return "", &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+		return "", &ParseError{Path: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
 	if len(raw) == 0 || raw[0] != '"' {
 		if string(raw) == "null" {
-			return "", &ParseError{Field: field, Err: ErrMissing}
+			return "", &ParseError{Path: field, Err: ErrMissing}
 		}
-		return "", &ParseError{Field: field, Err: fmt.Errorf("%w: must be a string", ErrMalformed)}
+		return "", &ParseError{Path: field, Err: fmt.Errorf("%w: must be a string", ErrMalformed)}
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+		return "", &ParseError{Path: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
 	return s, nil
 }
@@ -389,7 +389,7 @@ func asParseError(field string, err error) error {
 	if errors.As(err, &pe) {
 		return pe
 	}
-	return &ParseError{Field: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+	return &ParseError{Path: field, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 }
 
 var (

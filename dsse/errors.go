@@ -57,9 +57,9 @@ var (
 // ParseError reports why an envelope could not be parsed. It matches
 // [ErrMalformed] and its cause with errors.Is.
 type ParseError struct {
-	// Field is the JSON path of the offending field, such as
+	// Path is the JSON path of the offending field, such as
 	// "signatures[1].sig"; empty for the document as a whole.
-	Field string
+	Path string
 	// Err is the cause: ErrMissing, ErrDuplicateKey, ErrBase64,
 	// ErrTooLarge or a wrapped ErrMalformed.
 	Err error
@@ -67,10 +67,10 @@ type ParseError struct {
 
 func (e *ParseError) Error() string {
 	msg := errtext.TrimRepeat("malformed envelope", errtext.Trim(e.Err))
-	if e.Field == "" {
+	if e.Path == "" {
 		return "dsse: malformed envelope: " + msg
 	}
-	return fmt.Sprintf("dsse: malformed envelope: %s: %s", e.Field, msg)
+	return fmt.Sprintf("dsse: malformed envelope: %s: %s", e.Path, msg)
 }
 
 // Unwrap returns ErrMalformed and the cause.

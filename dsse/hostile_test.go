@@ -81,7 +81,7 @@ func TestParseManySignaturesMemory(t *testing.T) {
 			var err error
 			got := allocated(func() { _, err = dsse.Parse(in) })
 			var pe *dsse.ParseError
-			if !errors.Is(err, dsse.ErrTooLarge) || !errors.As(err, &pe) || pe.Field != "signatures" {
+			if !errors.Is(err, dsse.ErrTooLarge) || !errors.As(err, &pe) || pe.Path != "signatures" {
 				t.Fatalf("err = %v, want ErrTooLarge on signatures", err)
 			}
 			if limit := tc.limit(len(in)); got > limit {

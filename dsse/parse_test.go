@@ -83,7 +83,7 @@ func TestParseRejects(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 			var pe *dsse.ParseError
-			if !errors.As(err, &pe) || pe.Field != tc.field {
+			if !errors.As(err, &pe) || pe.Path != tc.field {
 				t.Fatalf("err = %#v, want field %q", err, tc.field)
 			}
 			if !strings.HasPrefix(err.Error(), "dsse: malformed envelope") {

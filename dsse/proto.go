@@ -13,7 +13,7 @@ func FromProto(p *protodsse.Envelope) (*Envelope, error) {
 		return nil, &ParseError{Err: fmt.Errorf("%w: nil envelope", ErrMissing)}
 	}
 	if len(p.Signatures) > MaxSignatures {
-		return nil, &ParseError{Field: "signatures", Err: fmt.Errorf("%w: %d signatures exceeds %d", ErrTooLarge, len(p.Signatures), MaxSignatures)}
+		return nil, &ParseError{Path: "signatures", Err: fmt.Errorf("%w: %d signatures exceeds %d", ErrTooLarge, len(p.Signatures), MaxSignatures)}
 	}
 	env := &Envelope{
 		PayloadType: p.PayloadType,
@@ -22,7 +22,7 @@ func FromProto(p *protodsse.Envelope) (*Envelope, error) {
 	}
 	for i, s := range p.Signatures {
 		if s == nil {
-			return nil, &ParseError{Field: fmt.Sprintf("signatures[%d]", i), Err: ErrMissing}
+			return nil, &ParseError{Path: fmt.Sprintf("signatures[%d]", i), Err: ErrMissing}
 		}
 		env.Signatures = append(env.Signatures, Signature{KeyID: s.Keyid, Sig: append([]byte(nil), s.Sig...)})
 	}

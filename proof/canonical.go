@@ -450,7 +450,7 @@ func (c *canon) object(depth int) error {
 // dup reports a duplicate key at the later of its two occurrences.
 func (c *canon) dup(a, b member) error {
 	e := c.syntax(ErrDuplicateKey, "")
-	e.Field = strconv.QuoteToASCII(string(c.key(b)))
+	e.Path = strconv.QuoteToASCII(string(c.key(b)))
 	e.Offset = max(a.kpos, b.kpos)
 	return e
 }

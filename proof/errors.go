@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/chainproof/chainproof/internal/errtext"
 )
 
 // Sentinel errors. Every error returned by this package matches exactly one
@@ -72,8 +74,8 @@ const (
 	CheckJSON          Check = "json"           // parsing and canonicalization
 	CheckRecord        Check = "record"         // record shape (object, proof_id a string)
 	CheckSignature     Check = "signature"      // HMAC-SHA256 signature
-	CheckProofID       Check = "proof_id"       // SHA-256 of the body
-	CheckSchemaVersion Check = "schema_version" // "1.0"
+	CheckProofID       Check = "proof-id"       // SHA-256 of the body
+	CheckSchemaVersion Check = "schema-version" // "1.0"
 	CheckAttestation   Check = "attestation"    // Ed25519 attestation
 	CheckKey           Check = "key"            // caller-supplied key material
 	CheckField         Check = "field"          // typed Record field rules
@@ -86,7 +88,7 @@ const (
 // names the failed check and carries evidence. It never carries key material.
 type Error struct {
 	Check  Check  // which check failed
-	Field  string // dotted path of the offending field, when known
+	Path   string // dotted path of the offending field, when known
 	Offset int    // byte offset into the input for JSON errors; -1 otherwise
 	Reason string // human-readable detail, may be empty
 	Got    string // evidence: the value found, may be empty
@@ -100,16 +102,17 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
+	b.WriteString("proof: " + string(e.Check) + ": ")
 	if e.Err != nil {
-		b.WriteString(e.Err.Error())
+		b.WriteString(errtext.Trim(e.Err))
 	} else {
-		b.WriteString("proof: " + string(e.Check) + " check failed")
+		b.WriteString("check failed")
 	}
-	if e.Field != "" {
-		b.WriteString(": " + e.Field)
+	if e.Path != "" {
+		b.WriteString(": " + e.Path)
 	}
 	if e.Reason != "" {
-		b.WriteString(": " + e.Reason)
+		b.WriteString(": " + errtext.TrimPrefix(e.Reason))
 	}
 	if e.Offset >= 0 {
 		b.WriteString(" at offset " + strconv.Itoa(e.Offset))
@@ -119,6 +122,14 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
+
+// because is a sentinel that also wraps its cause, whose text the
+// Error's Reason already carries: errors.Is sees both, the message says
+// it once.
+type because struct{ sentinel, cause error }
+
+func (c because) Error() string   { return c.sentinel.Error() }
+func (c because) Unwrap() []error { return []error{c.sentinel, c.cause} }
 
 // Unwrap returns the sentinel.
 func (e *Error) Unwrap() error { return e.Err }

@@ -26,7 +26,7 @@ func ExampleCanonicalize() {
 	fmt.Println(errors.Is(err, proof.ErrDuplicateKey), err)
 	// Output:
 	// {"a":"caf\u00e9 \ud83d\ude80 </script>","m":NaN,"z":[100000.0,1e+16,1e-05,-0.0,18446744073709551616]}
-	// true proof: duplicate object key: "a" at offset 9
+	// true proof: json: duplicate object key: "a" at offset 9
 }
 
 func ExampleAppendCanonical() {
@@ -169,12 +169,12 @@ func ExampleRecord_Validate() {
 	err := r.Validate()
 	var e *proof.Error
 	if errors.As(err, &e) {
-		fmt.Println(errors.Is(err, proof.ErrInvalidRecord), e.Field)
+		fmt.Println(errors.Is(err, proof.ErrInvalidRecord), e.Path)
 	}
 	fmt.Println(err)
 	// Output:
 	// true verdict.outcome
-	// proof: invalid record: verdict.outcome: not an allowed value (got "PROBABLY", want "[VALIDATED REFUTED INCONCLUSIVE]")
+	// proof: field: invalid record: verdict.outcome: not an allowed value (got "PROBABLY", want "[VALIDATED REFUTED INCONCLUSIVE]")
 }
 
 func ExampleRecord_MarshalJSON() {

@@ -82,7 +82,7 @@ func hexString(v []byte, n int) ([]byte, bool) {
 func (r *record) schemaCheck() error {
 	if string(r.schemaVersion) != `"`+SchemaVersion+`"` {
 		e := newErr(CheckSchemaVersion, ErrUnsupportedSchemaVersion, "")
-		e.Field, e.Got, e.Want = "schema_version", string(r.schemaVersion), `"`+SchemaVersion+`"`
+		e.Path, e.Got, e.Want = "schema_version", string(r.schemaVersion), `"`+SchemaVersion+`"`
 		if r.schemaVersion == nil {
 			e.Reason = "missing"
 		}
@@ -138,7 +138,7 @@ func VerifyWithOptions(rec, key []byte, opts VerifyOptions) (*Verified, error) {
 	}
 	if r.signature == nil || string(r.signature) == `""` {
 		e := newErr(CheckSignature, ErrMissingSignature, "")
-		e.Field = "signature"
+		e.Path = "signature"
 		if r.signature != nil {
 			e.Reason = "record is unsigned"
 		}
@@ -147,7 +147,7 @@ func VerifyWithOptions(rec, key []byte, opts VerifyOptions) (*Verified, error) {
 	sigHex, ok := hexString(r.signature, 2*sha256.Size)
 	if !ok {
 		e := newErr(CheckSignature, ErrMalformedSignature, "want 64 lowercase hex digits")
-		e.Field = "signature"
+		e.Path = "signature"
 		return nil, e
 	}
 	if err := r.schemaCheck(); err != nil {
@@ -155,26 +155,26 @@ func VerifyWithOptions(rec, key []byte, opts VerifyOptions) (*Verified, error) {
 	}
 	if r.proofID == nil {
 		e := newErr(CheckRecord, ErrMalformedRecord, "missing")
-		e.Field = "proof_id"
+		e.Path = "proof_id"
 		return nil, e
 	}
 	if r.proofID[0] != '"' { // canonical bytes: a string starts with '"'
 		e := newErr(CheckRecord, ErrMalformedRecord, "not a string")
-		e.Field, e.Got = "proof_id", string(r.proofID)
+		e.Path, e.Got = "proof_id", string(r.proofID)
 		return nil, e
 	}
 	var sig [sha256.Size]byte
 	hex.Decode(sig[:], sigHex)
 	if !hmacEqual(mac(key, r.body), sig[:]) {
 		e := newErr(CheckSignature, ErrSignatureMismatch, "")
-		e.Field = "signature"
+		e.Path = "signature"
 		return nil, e
 	}
 	sum := sha256.Sum256(r.body)
 	id := hex.EncodeToString(sum[:])
 	if stored, ok := hexString(r.proofID, 2*sha256.Size); !ok || string(stored) != id {
 		e := newErr(CheckProofID, ErrProofIDMismatch, "")
-		e.Field, e.Got, e.Want = "proof_id", string(r.proofID), `"`+id+`"`
+		e.Path, e.Got, e.Want = "proof_id", string(r.proofID), `"`+id+`"`
 		return nil, e
 	}
 	v := &Verified{ProofID: id, SchemaVersion: SchemaVersion, Body: r.body}
@@ -202,7 +202,7 @@ func checkPublicKey(pub ed25519.PublicKey) error {
 
 func attErr(sentinel error, reason string) *Error {
 	e := newErr(CheckAttestation, sentinel, reason)
-	e.Field = "attestation"
+	e.Path = "attestation"
 	return e
 }
 

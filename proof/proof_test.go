@@ -187,7 +187,7 @@ func TestErrorEvidence(t *testing.T) {
 	rec := setField(t, signedSample(t), "proof_id", `"abc"`)
 	_, err := Verify(rec, testKey)
 	var e *Error
-	if !errors.As(err, &e) || e.Field != "proof_id" || e.Got != `"abc"` || len(e.Want) != 66 {
+	if !errors.As(err, &e) || e.Path != "proof_id" || e.Got != `"abc"` || len(e.Want) != 66 {
 		t.Fatalf("error = %#v", err)
 	}
 	if !strings.Contains(err.Error(), "got") {
@@ -198,10 +198,10 @@ func TestErrorEvidence(t *testing.T) {
 		t.Fatalf("syntax error = %#v", err)
 	}
 	_, err = Canonicalize([]byte(`{"k\u00e9":1,"k\u00e9":2}`))
-	if !errors.As(err, &e) || e.Field != `"k\u00e9"` || e.Offset != 13 || !errors.Is(err, ErrDuplicateKey) {
+	if !errors.As(err, &e) || e.Path != `"k\u00e9"` || e.Offset != 13 || !errors.Is(err, ErrDuplicateKey) {
 		t.Fatalf("duplicate error = %#v", err)
 	}
-	if (&Error{Check: CheckJSON, Offset: -1}).Error() != "proof: json check failed" {
+	if (&Error{Check: CheckJSON, Offset: -1}).Error() != "proof: json: check failed" {
 		t.Error("message without sentinel")
 	}
 	if errors.Unwrap(e) != ErrDuplicateKey {

@@ -128,7 +128,7 @@ func Timestamp(t time.Time) string {
 
 func fieldErr(field, reason string) *Error {
 	e := newErr(CheckField, ErrInvalidRecord, reason)
-	e.Field = field
+	e.Path = field
 	return e
 }
 
@@ -199,7 +199,7 @@ func firstErr(errs ...error) error {
 func (r *Record) Validate() error {
 	if r.SchemaVersion != "" && r.SchemaVersion != SchemaVersion {
 		e := newErr(CheckSchemaVersion, ErrUnsupportedSchemaVersion, "")
-		e.Field, e.Got, e.Want = "schema_version", r.SchemaVersion, SchemaVersion
+		e.Path, e.Got, e.Want = "schema_version", r.SchemaVersion, SchemaVersion
 		return e
 	}
 	if err := firstErr(
@@ -516,8 +516,8 @@ func appendArray[T any](dst []byte, v []T, path string) ([]byte, error) {
 func appendRaw(dst, raw []byte, path string) ([]byte, error) {
 	out, err := AppendCanonical(dst, raw)
 	if err != nil {
-		if e, ok := err.(*Error); ok && e.Field == "" {
-			e.Field = path
+		if e, ok := err.(*Error); ok && e.Path == "" {
+			e.Path = path
 		}
 		return nil, err
 	}

@@ -63,8 +63,8 @@ func TestRecordValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want %v", err, tt.sentinel)
 			}
 			var e *Error
-			if !errors.As(err, &e) || e.Field != tt.field {
-				t.Fatalf("field = %q, want %q (%v)", e.Field, tt.field, err)
+			if !errors.As(err, &e) || e.Path != tt.field {
+				t.Fatalf("field = %q, want %q (%v)", e.Path, tt.field, err)
 			}
 			if _, err := r.Sign(testKey); !errors.Is(err, tt.sentinel) {
 				t.Errorf("Sign = %v", err)

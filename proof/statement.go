@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"unicode/utf8"
 
 	"github.com/chainproof/chainproof/attest"
@@ -50,7 +49,7 @@ func Statement(record, key []byte, opts StatementOptions) ([]byte, error) {
 	}
 	if err := json.Unmarshal(v.Body, &b); err != nil || len(b.Identity.OphaminVersion) == 0 {
 		e := newErr(CheckStatement, ErrStatement, "record body has no identity.ophamin_version")
-		e.Field = "identity.ophamin_version"
+		e.Path = "identity.ophamin_version"
 		return nil, e
 	}
 	name := opts.Name
@@ -88,7 +87,7 @@ func SignEnvelope(ctx context.Context, record, key []byte, opts StatementOptions
 	}
 	env, err := dsse.Sign(ctx, attest.PayloadType, st, signers...)
 	if err != nil {
-		e := newErr(CheckEnvelope, fmt.Errorf("%w: %w", ErrEnvelope, err), "")
+		e := newErr(CheckEnvelope, because{ErrEnvelope, err}, errtext.Trim(err))
 		return nil, e
 	}
 	return env, nil
@@ -107,7 +106,7 @@ type EnvelopeVerified struct {
 
 func stmtErr(field, reason string) *Error {
 	e := newErr(CheckStatement, ErrStatement, reason)
-	e.Field = field
+	e.Path = field
 	return e
 }
 
@@ -123,7 +122,7 @@ func VerifyEnvelope(ctx context.Context, env *dsse.Envelope, key []byte, opts ds
 	}
 	outer, err := dsse.Verify(ctx, env, opts, verifiers...)
 	if err != nil {
-		return nil, newErr(CheckEnvelope, fmt.Errorf("%w: %w", ErrEnvelope, err), "")
+		return nil, newErr(CheckEnvelope, because{ErrEnvelope, err}, errtext.Trim(err))
 	}
 	if outer.PayloadType != attest.PayloadType {
 		e := stmtErr("payloadType", "")
@@ -150,7 +149,7 @@ func VerifyStatement(statement, key []byte) (*EnvelopeVerified, error) {
 	// Strict JSON first (duplicate keys, UTF-8), then the shape.
 	if _, err := Canonicalize(statement); err != nil {
 		e := stmtErr("", err.Error())
-		e.Err = fmt.Errorf("%w: %w", ErrStatement, err)
+		e.Err = because{ErrStatement, err}
 		return nil, e
 	}
 	// Then as every in-toto statement is read in this module
@@ -160,10 +159,10 @@ func VerifyStatement(statement, key []byte) (*EnvelopeVerified, error) {
 		var ae *attest.Error
 		field := ""
 		if errors.As(err, &ae) {
-			field = ae.Field
+			field = ae.Path
 		}
-		e := stmtErr(field, errtext.Trim(err))
-		e.Err = fmt.Errorf("%w: %w", ErrStatement, err)
+		e := stmtErr(field, errtext.TrimRepeat(field, errtext.Trim(err)))
+		e.Err = because{ErrStatement, err}
 		return nil, e
 	}
 	st := strictObject(statement, "_type", "subject", "predicateType", "predicate")
@@ -199,13 +198,13 @@ func VerifyStatement(statement, key []byte) (*EnvelopeVerified, error) {
 	}
 	if sv, _ := jsonString(pred["schema_version"]); sv != SchemaVersion {
 		e := newErr(CheckSchemaVersion, ErrUnsupportedSchemaVersion, "")
-		e.Field, e.Got, e.Want = "predicate.schema_version", string(pred["schema_version"]), `"`+SchemaVersion+`"`
+		e.Path, e.Got, e.Want = "predicate.schema_version", string(pred["schema_version"]), `"`+SchemaVersion+`"`
 		return nil, e
 	}
 	predSig, ok := jsonString(pred["signature"])
 	if !ok {
 		e := newErr(CheckSignature, ErrMalformedSignature, "not a string")
-		e.Field = "predicate.signature"
+		e.Path = "predicate.signature"
 		return nil, e
 	}
 	r, err := parseRecord(pred["body"])
@@ -220,25 +219,25 @@ func VerifyStatement(statement, key []byte) (*EnvelopeVerified, error) {
 	}
 	if predSig == "" {
 		e := newErr(CheckSignature, ErrMissingSignature, "")
-		e.Field = "predicate.signature"
+		e.Path = "predicate.signature"
 		return nil, e
 	}
 	sig, ok := lowerHex(predSig, sha256.Size)
 	if !ok {
 		e := newErr(CheckSignature, ErrMalformedSignature, "want 64 lowercase hex digits")
-		e.Field = "predicate.signature"
+		e.Path = "predicate.signature"
 		return nil, e
 	}
 	if !hmacEqual(mac(key, r.body), sig) {
 		e := newErr(CheckSignature, ErrSignatureMismatch, "")
-		e.Field = "predicate.signature"
+		e.Path = "predicate.signature"
 		return nil, e
 	}
 	sum := sha256.Sum256(r.body)
 	id := hex.EncodeToString(sum[:])
 	if subjectDigest != id {
 		e := newErr(CheckSubject, ErrSubjectMismatch, "")
-		e.Field, e.Got, e.Want = "subject[0].digest.sha256", subjectDigest, id
+		e.Path, e.Got, e.Want = "subject[0].digest.sha256", subjectDigest, id
 		return nil, e
 	}
 	return &EnvelopeVerified{

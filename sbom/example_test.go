@@ -188,7 +188,7 @@ func ExampleDocument_Validate() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// sbom: go-sum at Components[0].GoSum ("6a0b1c..."): invalid document: not an h1: go.sum hash
+	// sbom: go-sum: Components[0].GoSum ("6a0b1c..."): invalid document: not an h1: go.sum hash
 }
 
 func ExampleComponent_Ref() {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/chainproof/chainproof/internal/errtext"
 )
 
 // Size and count limits applied to every input this package reads.
@@ -192,7 +194,7 @@ type Error struct {
 func (e *Error) Error() string {
 	msg := "sbom: " + string(e.Check)
 	if e.Path != "" {
-		msg += " at " + e.Path
+		msg += ": " + e.Path
 	}
 	if e.Value != "" {
 		v := e.Value
@@ -202,20 +204,13 @@ func (e *Error) Error() string {
 		msg += fmt.Sprintf(" (%q)", v)
 	}
 	if e.Err != nil {
-		msg += ": " + trimPrefix(e.Err.Error())
+		msg += ": " + errtext.Trim(e.Err)
 	}
 	return msg
 }
 
 // Unwrap returns the wrapped error.
 func (e *Error) Unwrap() error { return e.Err }
-
-func trimPrefix(s string) string {
-	if len(s) > 6 && s[:6] == "sbom: " {
-		return s[6:]
-	}
-	return s
-}
 
 func invalid(check Check, path, value, format string, args ...any) *Error {
 	return &Error{Check: check, Path: path, Value: value, Err: fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)}

@@ -136,7 +136,7 @@
 //     signed 7601... (a different or modified file?). A file that cannot
 //     be read is ErrArtifactRead, not a mismatch.
 //   - A bundle from a private or staging instance, verified without its
-//     trusted root: verify: transparency log: entry 0: no log in the
+//     trusted root: verify: transparency-log: entry 0: no log in the
 //     trusted root (embedded public-good snapshot of DATE) has this entry's
 //     log ID 7beb...: was the bundle made with another Sigstore instance?
 //     Pass its trusted root in Options.TrustedRoot.
@@ -150,7 +150,7 @@
 //     oci.ParseCosignBlobBundle converts it. A bare DSSE envelope is named
 //     the same way.
 //   - A key-signed bundle made without a log (sign.Options.NoLog):
-//     verify: transparency log: the bundle has no log entry, and the
+//     verify: transparency-log: the bundle has no log entry, and the
 //     trusted root (...) requires one (... verifies only under
 //     Options.AllowUnloggedKeys).
 //

@@ -70,15 +70,15 @@ type Check string
 const (
 	CheckPolicy          Check = "policy"
 	CheckBundle          Check = "bundle"
-	CheckTrustedRoot     Check = "trusted root"
-	CheckTransparencyLog Check = "transparency log"
+	CheckTrustedRoot     Check = "trusted-root"
+	CheckTransparencyLog Check = "transparency-log"
 	CheckTimestamp       Check = "timestamp"
 	CheckCertificate     Check = "certificate"
 	CheckArtifact        Check = "artifact"
 	CheckSignature       Check = "signature"
 	CheckIdentity        Check = "identity"
 	CheckPredicate       Check = "predicate"
-	CheckCombined        Check = "combined policy"
+	CheckCombined        Check = "combined-policy"
 )
 
 // Error is the error returned by every verification in this package. It

@@ -50,7 +50,7 @@ func TestCommonMistakeMessages(t *testing.T) {
 		"wrong tag":              "verify: identity: another ref: signed at refs/tags/v1.0.0; the policy wants refs/tags/v2.*",
 		"fork":                   "verify: identity: another repository (a fork?): signed by a workflow of mallory/hello; the policy wants acme/hello",
 		"wrong file":             "verify: artifact: another artifact: its sha256 is 863b1eef",
-		"forgotten trusted root": "verify: transparency log: entry 0: no log in the trusted root (embedded public-good snapshot of " + verify.PublicGoodSnapshotDate + ") has this entry's log ID",
+		"forgotten trusted root": "verify: transparency-log: entry 0: no log in the trusted root (embedded public-good snapshot of " + verify.PublicGoodSnapshotDate + ") has this entry's log ID",
 		"cosign-style regexp":    `verify: identity: another signer: got "alice@example.com", want ~alice@example (the regexp matches part of it, but must match all of it: regexps here are anchored, unlike cosign's; write ".*alice@example.*" to match anywhere)`,
 		"legacy bundle":          "verify: bundle: a cosign legacy bundle",
 		"bare DSSE envelope":     "verify: bundle: a bare DSSE envelope, not a Sigstore bundle",

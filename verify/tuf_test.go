@@ -215,8 +215,8 @@ func wantTrustedRootError(t testing.TB, tr *verify.TrustedRoot, err error) {
 	if !errors.As(err, &ve) || ve.Check != verify.CheckTrustedRoot || !errors.Is(err, verify.ErrTrustedRoot) {
 		t.Errorf("err = %v, want a *verify.Error for check %q wrapping ErrTrustedRoot", err, verify.CheckTrustedRoot)
 	}
-	if !strings.HasPrefix(err.Error(), "verify: trusted root: ") {
-		t.Errorf("err = %q, want the prefix %q", err, "verify: trusted root: ")
+	if !strings.HasPrefix(err.Error(), "verify: trusted-root: ") {
+		t.Errorf("err = %q, want the prefix %q", err, "verify: trusted-root: ")
 	}
 }
 

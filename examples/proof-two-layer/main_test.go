@@ -25,8 +25,8 @@ func TestTwoLayers(t *testing.T) {
 				// The upstream record's proof_id, as its file name says.
 				`(?m)^record     proof_id 7b2498c1937091d1[0-9a-f]{48} \(HMAC-SHA256 verified\)$`,
 				`(?m)^verified   outer DSSE \(` + outer + `\), statement subject "empirical-proof-record-7b2498c1937091d1"`,
-				`(?m)^refused    wrong key  check "signature": proof: signature mismatch`,
-				`(?m)^refused    tampered   check "envelope": proof: envelope verification failed: dsse: `,
+				`(?m)^refused    wrong key  check "signature": proof: signature: signature mismatch`,
+				`(?m)^refused    tampered   check "envelope": proof: envelope: envelope verification failed: verification failed: `,
 			} {
 				if !regexp.MustCompile(want).MatchString(report.String()) {
 					t.Errorf("report lacks %s:\n%s", want, report.String())
