@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	intoto "github.com/in-toto/attestation/go/v1"
+
+	"github.com/chainproof/chainproof/sbom"
 )
 
 const (
@@ -23,34 +25,16 @@ var (
 	spdxType      = regexp.MustCompile(`^https://spdx\.dev/Document(/v[0-9]+(\.[0-9]+)*)?$`)
 )
 
-// SBOMFormat names an SBOM format, as SBOMFormatOf reads it from a
-// predicate type. Its values are those of sbom.Format (attest.CycloneDX
-// is "cyclonedx" like sbom.CycloneDX), so sbom.Format(f) converts one to
-// the other, e.g. to check a parsed predicate against what sbom.Decode
-// reports. The two types are kept apart because SBOMFormatOf recognises
-// every version of a format (SPDX 3 included), while sbom.Format names
-// the versions package sbom encodes.
-type SBOMFormat string
-
-// The SBOM formats SBOMFormatOf reports.
-const (
-	// CycloneDX is the format of predicate type PredicateCycloneDX (and
-	// its versioned forms); equal in value to sbom.CycloneDX.
-	CycloneDX SBOMFormat = "cyclonedx"
-	// SPDX is the format of predicate type PredicateSPDX (and its
-	// versioned forms, SPDX 2 and 3); equal in value to sbom.SPDX.
-	SPDX SBOMFormat = "spdx"
-)
-
 // SBOMFormatOf returns the format of an SBOM predicate type, accepting
 // PredicateCycloneDX, PredicateSPDX and their versioned forms
-// (".../v2.3"). ok is false for anything else.
-func SBOMFormatOf(predicateType string) (f SBOMFormat, ok bool) {
+// (".../v2.3"; SPDX 3 included, which package sbom does not decode). ok
+// is false for anything else.
+func SBOMFormatOf(predicateType string) (f sbom.Format, ok bool) {
 	switch {
 	case cycloneDXType.MatchString(predicateType):
-		return CycloneDX, true
+		return sbom.CycloneDX, true
 	case spdxType.MatchString(predicateType):
-		return SPDX, true
+		return sbom.SPDX, true
 	}
 	return "", false
 }
@@ -109,7 +93,7 @@ func ParseSBOM(st *intoto.Statement) (SBOM, error) {
 	return SBOM{PredicateType: st.GetPredicateType(), Document: doc}, nil
 }
 
-func checkSBOMShape(f SBOMFormat, doc []byte) error {
+func checkSBOMShape(f sbom.Format, doc []byte) error {
 	if len(doc) > MaxStatementSize {
 		return newError("predicate", ErrTooLarge, fmt.Sprintf("%d bytes, limit %d", len(doc), MaxStatementSize))
 	}
@@ -125,11 +109,11 @@ func checkSBOMShape(f SBOMFormat, doc []byte) error {
 		return newError("predicate", wrap(ErrPredicate, err), "")
 	}
 	switch f {
-	case CycloneDX:
+	case sbom.CycloneDX:
 		if head.BOMFormat == nil || *head.BOMFormat != "CycloneDX" {
 			return newError("predicate.bomFormat", ErrPredicate, "want \"CycloneDX\"")
 		}
-	case SPDX:
+	case sbom.SPDX:
 		if (head.SPDXVersion == nil || !strings.HasPrefix(*head.SPDXVersion, "SPDX-")) && head.Context == nil {
 			return newError("predicate.spdxVersion", ErrPredicate, "want \"SPDX-x.y\"")
 		}
