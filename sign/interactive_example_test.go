@@ -11,13 +11,15 @@ import (
 
 	"github.com/chainproof/chainproof/internal/oidctest"
 	"github.com/chainproof/chainproof/sign"
+	"github.com/chainproof/chainproof/sign/systembrowser"
 )
 
 func ExampleInteractiveToken() {
-	// At a terminal: opens the system browser at the public-good issuer
-	// and listens on 127.0.0.1 for the redirect; the URL is also written
-	// to Prompt. Not run here.
-	src := sign.InteractiveToken{Prompt: os.Stderr}
+	// At a terminal: writes the public-good issuer's sign-in URL to
+	// Prompt, opens it in the system browser (an explicit choice:
+	// systembrowser.Open; nil opens nothing) and listens on 127.0.0.1 for
+	// the redirect. Not run here.
+	src := sign.InteractiveToken{Prompt: os.Stderr, OpenURL: systembrowser.Open}
 	_ = sign.Keyless(src) // sign.Sign(ctx, content, sign.Keyless(src), sign.Options{})
 }
 

@@ -677,3 +677,52 @@ func TestInteractiveOpenURLPanics(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// promptURLs hands each http(s) line written to the prompt to urls.
+type promptURLs struct {
+	mu   sync.Mutex
+	text strings.Builder
+	urls chan string
+}
+
+func (p *promptURLs) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.text.Write(b)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "http://") || strings.HasPrefix(line, "https://") {
+			p.urls <- line
+		}
+	}
+	return len(b), nil
+}
+
+// TestInteractiveNilOpenURL: with no OpenURL nothing is opened; the URL
+// reaches the person through Prompt, and the flow completes when they
+// open it themselves.
+func TestInteractiveNilOpenURL(t *testing.T) {
+	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	user := browserUser(t, &wg)
+	prompt := &promptURLs{urls: make(chan string, 4)}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := user(<-prompt.urls); err != nil {
+			t.Error(err)
+		}
+	}()
+	tok, err := sign.InteractiveToken{Issuer: iss.URL(), Prompt: prompt}.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sign.ParseToken(tok, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	prompt.mu.Lock()
+	defer prompt.mu.Unlock()
+	if text := prompt.text.String(); strings.Contains(text, "opening it now") || strings.Contains(text, "Could not open") {
+		t.Errorf("prompt %q claims a browser was opened", text)
+	}
+}
