@@ -15,6 +15,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 
+	"github.com/chainproof/chainproof/internal/itest"
 	"github.com/chainproof/chainproof/internal/oidctest"
 	"github.com/chainproof/chainproof/verify"
 )
@@ -83,7 +84,7 @@ func Local(t testing.TB) *Stack {
 	t.Helper()
 	dir := os.Getenv(EnvDir)
 	if dir == "" {
-		t.Skip("local sigstore not running (set " + EnvDir + "; .ci/run starts it)")
+		itest.Skip(t, "local Sigstore", "local sigstore not running (set "+EnvDir+"; .ci/run starts it)")
 	}
 	s, err := Open(dir)
 	if err != nil {
