@@ -55,8 +55,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -65,34 +63,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chainproof/chainproof/examples/internal/cli"
 	"github.com/chainproof/chainproof/verify"
 )
 
 func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	cli.Run("github-attestation", 2*time.Minute, func(ctx context.Context) error {
+		err := run(ctx, os.Args[1:], os.Stdout)
 		if errors.Is(err, errNoneSatisfies) {
 			err = errNoneSatisfies // the report said why, bundle by bundle
 		}
-		fmt.Fprintln(os.Stderr, "github-attestation:", err)
-		os.Exit(1)
-	}
+		return err
+	})
 }
 
 var (
 	// errUsage: the command line is wrong.
-	errUsage = errors.New("usage")
+	errUsage = cli.ErrUsage
 	// errNoneSatisfies: no bundle of the file satisfies the policy. The
 	// error returned with it also wraps every bundle's *verify.Error.
 	errNoneSatisfies = errors.New("no attestation satisfies the policy")
 	// errNoBundles: the JSON-lines file holds no bundle.
 	errNoBundles = errors.New("no bundles")
 )
-
-func usagef(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
-}
 
 type config struct {
 	repo              string
@@ -119,21 +112,21 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if fs.NArg() != 2 {
-		return nil, usagef("want ARTIFACT and BUNDLES.jsonl, got %d arguments", fs.NArg())
+		return nil, cli.Usagef("want ARTIFACT and BUNDLES.jsonl, got %d arguments", fs.NArg())
 	}
 	c.artifact, c.bundles = fs.Arg(0), fs.Arg(1)
 	owner, name, ok := strings.Cut(c.repo, "/")
 	if !ok || owner == "" || name == "" || strings.ContainsAny(c.repo, "*@ ") || strings.Contains(name, "/") {
-		return nil, usagef("-repo %q: want OWNER/REPO", c.repo)
+		return nil, cli.Usagef("-repo %q: want OWNER/REPO", c.repo)
 	}
 	if c.ref == "" {
-		return nil, usagef("-ref is required (a full git ref pattern, e.g. refs/tags/v* or refs/heads/main)")
+		return nil, cli.Usagef("-ref is required (a full git ref pattern, e.g. refs/tags/v* or refs/heads/main)")
 	}
 	if err := (verify.Policy{Identities: []verify.Identity{verify.GitHubWorkflowIdentity(c.repo, c.workflow, c.ref)}}).Validate(); err != nil {
-		return nil, usagef("%w", err)
+		return nil, cli.Usagef("%w", err)
 	}
 	if c.trustedRoot != "" && c.githubTrustedRoot != "" {
-		return nil, usagef("-trusted-root and -github-trusted-root are exclusive")
+		return nil, cli.Usagef("-trusted-root and -github-trusted-root are exclusive")
 	}
 	return c, nil
 }
@@ -156,7 +149,7 @@ func (c *config) trust() (*verify.TrustedRoot, error) {
 	case c.trustedRoot != "":
 		return verify.LoadTrustedRoot(c.trustedRoot)
 	case c.githubTrustedRoot != "":
-		data, err := readBounded(c.githubTrustedRoot, verify.MaxTrustedRootSize)
+		data, err := cli.ReadFile(c.githubTrustedRoot, verify.MaxTrustedRootSize)
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +170,7 @@ type outcome struct {
 // file of bundles on its own, so that one bad line does not hide the
 // others. The file is bounded by verify's limits for JSON lines.
 func verifyLines(ctx context.Context, v *verify.Verifier, path string, artifact verify.Artifact, policy verify.Policy) ([]outcome, error) {
-	data, err := readBounded(path, verify.MaxJSONLinesSize)
+	data, err := cli.ReadFile(path, verify.MaxJSONLinesSize)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +222,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		return err
 	}
 	// Hash the artifact once; every bundle is checked against its digest.
-	digest, err := fileSHA256(c.artifact)
+	digest, err := cli.FileSHA256(c.artifact)
 	if err != nil {
 		return err
 	}
@@ -273,13 +266,13 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 func refusal(err error) string {
 	var ve *verify.Error
 	if !errors.As(err, &ve) {
-		return firstLine(err.Error())
+		return cli.FirstLine(err.Error())
 	}
 	if ve.Check == verify.CheckIdentity && len(ve.Mismatches) > 0 && ve.Certificate != nil {
 		m := ve.Mismatches[0]
 		return fmt.Sprintf("check %q failed: %s: want %s, got %q", ve.Check, m.Field, m.Want, m.Got)
 	}
-	return fmt.Sprintf("check %q failed: %s", ve.Check, firstLine(err.Error()))
+	return fmt.Sprintf("check %q failed: %s", ve.Check, cli.FirstLine(err.Error()))
 }
 
 // describe prints what a verified bundle says: what was attested, by
@@ -307,41 +300,4 @@ func describe(w io.Writer, o outcome) {
 	for _, ts := range r.Timestamps {
 		fmt.Fprintf(w, "        time    %s (%s)\n", ts.Time.UTC().Format(time.RFC3339), ts.Kind)
 	}
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
-}
-
-// readBounded reads a file of at most limit bytes.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
-	}
-	return data, nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

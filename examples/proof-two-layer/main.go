@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 
 	"github.com/chainproof/chainproof/dsse"
+	"github.com/chainproof/chainproof/examples/internal/cli"
 	"github.com/chainproof/chainproof/proof"
 )
 
@@ -42,10 +43,7 @@ var upstreamProof []byte
 const upstreamKey = "ophamin-scenario-proof-key"
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "proof-two-layer:", err)
-		os.Exit(1)
-	}
+	cli.Run("proof-two-layer", 0, func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Stdout) })
 }
 
 func run(ctx context.Context, args []string, w io.Writer) error {
@@ -123,7 +121,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		}
 		out = filepath.Join(dir, "proof.dsse.json")
 	}
-	if err := writeFile(out, data); err != nil {
+	if err := cli.WriteFile(out, data); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "envelope   %s (%s outer signature, %d bytes)\n", out, *outer, len(data))
@@ -162,21 +160,4 @@ func refused(w io.Writer, label string, err error) error {
 	}
 	fmt.Fprintf(w, "refused    %-10s check %q: %v\n", label, perr.Check, err)
 	return nil
-}
-
-// writeFile writes atomically, so a failure leaves no half-written file.
-func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -32,27 +32,21 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	intoto "github.com/in-toto/attestation/go/v1"
-	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/chainproof/chainproof/attest"
+	"github.com/chainproof/chainproof/examples/internal/cli"
+	"github.com/chainproof/chainproof/examples/internal/stack"
 	"github.com/chainproof/chainproof/proof"
 	"github.com/chainproof/chainproof/sbom"
 	"github.com/chainproof/chainproof/sign"
@@ -61,12 +55,7 @@ import (
 )
 
 func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
-	}
+	cli.Run("quickstart", 2*time.Minute, func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Stdout) })
 }
 
 // demoProofKey is the HMAC key of the proof record. A real deployment
@@ -74,17 +63,16 @@ func main() {
 var demoProofKey = []byte("chainproof quickstart demo proof key")
 
 type config struct {
-	out           string
-	signingConfig string
-	trustedRoot   string
-	token         string
-	tokenFile     string
-	issuer        string
-	email         string
-	repository    string
-	workflow      string
-	ref           string
-	artifact      string
+	out        string
+	stack      *stack.Flags
+	idToken    string
+	tokenFile  string
+	issuer     string
+	email      string
+	repository string
+	workflow   string
+	ref        string
+	artifact   string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -92,9 +80,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	c := &config{}
 	fs.StringVar(&c.out, "out", "", "directory for the bundles (default: a new temporary directory)")
-	fs.StringVar(&c.signingConfig, "signing-config", "", "signing_config.json of real services (default: an in-process Sigstore)")
-	fs.StringVar(&c.trustedRoot, "trusted-root", "", "trusted_root.json of those services")
-	fs.StringVar(&c.token, "token", "", "OIDC identity token for the real services")
+	c.stack = stack.AddFlags(fs)
+	fs.StringVar(&c.idToken, "token", "", "OIDC identity token for the real services")
 	fs.StringVar(&c.tokenFile, "token-file", "", "file holding the OIDC identity token")
 	fs.StringVar(&c.issuer, "issuer", "", "expected OIDC issuer (default: GitHub Actions')")
 	fs.StringVar(&c.email, "email", "", "expect this email identity instead of a GitHub workflow")
@@ -111,10 +98,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	default:
 		return nil, fmt.Errorf("at most one artifact, got %d", fs.NArg())
 	}
-	if (c.signingConfig == "") != (c.trustedRoot == "") {
-		return nil, errors.New("-signing-config and -trusted-root go together")
+	if err := c.stack.Check(); err != nil {
+		return nil, err
 	}
-	if c.signingConfig == "" && (c.token != "" || c.tokenFile != "") {
+	if !c.stack.IsReal() && (c.idToken != "" || c.tokenFile != "") {
 		return nil, errors.New("-token and -token-file need -signing-config and -trusted-root")
 	}
 	if c.email != "" && c.issuer == "" {
@@ -124,15 +111,6 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("-ref %q: a release is built from a tag (refs/tags/...)", c.ref)
 	}
 	return c, nil
-}
-
-// stack is where signing happens and what verification trusts.
-type stack struct {
-	description string
-	services    sign.Services
-	trustedJSON []byte
-	token       sign.TokenSource
-	stop        func()
 }
 
 func (c *config) workflowIdentity() signtest.GitHubWorkflow {
@@ -146,87 +124,19 @@ func (c *config) workflowIdentity() signtest.GitHubWorkflow {
 
 const demoCommit = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
-// embeddedStack serves the deterministic in-process Sigstore of
-// sign/signtest on a loopback port and mints a GitHub-workflow token.
-func embeddedStack(c *config) (*stack, error) {
-	st, err := signtest.New(signtest.Options{Now: time.Now})
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Handler: st.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
-	base := "http://" + ln.Addr().String()
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx) //nolint:errcheck
-	}
-	scJSON, err := st.SigningConfigJSON(base)
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	services, err := servicesFrom(scJSON)
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	trJSON, err := st.TrustedRootJSON()
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	return &stack{
-		description: "in-process Sigstore (sign/signtest) on " + base,
-		services:    services,
-		trustedJSON: trJSON,
-		token:       sign.StaticToken(st.Token(signtest.GitHub(c.workflowIdentity()))),
-		stop:        stop,
-	}, nil
-}
-
-func servicesFrom(scJSON []byte) (sign.Services, error) {
-	sc, err := root.NewSigningConfigFromJSON(scJSON)
-	if err != nil {
-		return sign.Services{}, fmt.Errorf("signing config: %w", err)
-	}
-	return sign.ServicesFromSigningConfig(sc, time.Now())
-}
-
-// realStack reads the services, trust and token the flags name.
-func realStack(c *config) (*stack, error) {
-	scJSON, err := os.ReadFile(c.signingConfig)
-	if err != nil {
-		return nil, err
-	}
-	services, err := servicesFrom(scJSON)
-	if err != nil {
-		return nil, err
-	}
-	trJSON, err := os.ReadFile(c.trustedRoot)
-	if err != nil {
-		return nil, err
-	}
-	var tok sign.TokenSource
+// token is the identity token to sign with: one the in-process Sigstore
+// mints for the demo workflow, or -token, -token-file or
+// $SIGSTORE_ID_TOKEN for real services.
+func (c *config) token(s *stack.Stack) sign.TokenSource {
 	switch {
-	case c.token != "":
-		tok = sign.StaticToken(c.token)
+	case s.Sigstore != nil:
+		return sign.StaticToken(s.Sigstore.Token(signtest.GitHub(c.workflowIdentity())))
+	case c.idToken != "":
+		return sign.StaticToken(c.idToken)
 	case c.tokenFile != "":
-		tok = sign.FileToken(c.tokenFile)
-	default:
-		tok = sign.EnvToken("")
+		return sign.FileToken(c.tokenFile)
 	}
-	return &stack{
-		description: "services of " + c.signingConfig,
-		services:    services,
-		trustedJSON: trJSON,
-		token:       tok,
-		stop:        func() {},
-	}, nil
+	return sign.EnvToken("")
 }
 
 func run(ctx context.Context, args []string, w io.Writer) error {
@@ -252,36 +162,27 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 			return fmt.Errorf("building the artifact: %w", err)
 		}
 	}
-	digest, err := fileSHA256(artifact)
+	digest, err := cli.FileSHA256(artifact)
 	if err != nil {
 		return err
 	}
 	name := filepath.Base(artifact)
 
 	// 2. Where to sign, what to trust.
-	var s *stack
-	if c.signingConfig == "" {
-		s, err = embeddedStack(c)
-	} else {
-		s, err = realStack(c)
-	}
+	s, err := c.stack.Open()
 	if err != nil {
 		return err
 	}
-	defer s.stop()
-	trust, err := verify.ParseTrustedRoot(s.trustedJSON, "trusted_root.json")
-	if err != nil {
+	defer s.Close()
+	if err := cli.WriteFile(filepath.Join(out, "trusted_root.json"), s.TrustedJSON); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(out, "trusted_root.json"), s.trustedJSON); err != nil {
-		return err
-	}
-	signer := sign.Keyless(s.token)
-	opts := sign.Options{Services: s.services, TrustedRoot: trust}
+	signer := sign.Keyless(c.token(s))
+	opts := sign.Options{Services: s.Services, TrustedRoot: s.Trust}
 
 	fmt.Fprintf(w, "chainproof quickstart\n\n")
 	fmt.Fprintf(w, "  artifact  %s  sha256:%s\n", name, digest)
-	fmt.Fprintf(w, "  sigstore  %s\n", s.description)
+	fmt.Fprintf(w, "  sigstore  %s\n", s.Description)
 
 	// 2. Sign the artifact keylessly.
 	signed, err := signFile(ctx, artifact, signer, opts)
@@ -337,11 +238,11 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if bundles["proof.sigstore.json"], err = sign.Marshal(proofBundle); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(out, "proof-record.json"), record); err != nil {
+	if err := cli.WriteFile(filepath.Join(out, "proof-record.json"), record); err != nil {
 		return err
 	}
 	for file, data := range bundles {
-		if err := writeFile(filepath.Join(out, file), data); err != nil {
+		if err := cli.WriteFile(filepath.Join(out, file), data); err != nil {
 			return err
 		}
 	}
@@ -354,7 +255,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		fmt.Fprintf(w, "  %s\n", f)
 	}
 
-	v, err := verify.New(verify.Options{TrustedRoot: trust})
+	v, err := verify.New(verify.Options{TrustedRoot: s.Trust})
 	if err != nil {
 		return err
 	}
@@ -413,7 +314,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	}
 	sigBundle := parsed[0]
 	_, err = v.Verify(ctx, sigBundle, verify.Artifact{Path: tampered}, verify.Policy{Identities: []verify.Identity{identity}})
-	if err := expectRefusal(w, "tampered", err, verify.ErrArtifact, verify.ErrSignature); err != nil {
+	if err := cli.ExpectRefusal(w, "tampered", err, verify.ErrArtifact, verify.ErrSignature); err != nil {
 		return err
 	}
 	wrong := verify.GitHubWorkflowIdentity(c.repository, ".github/workflows/nightly.yml", "refs/tags/v*")
@@ -424,7 +325,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		wrong = verify.Identity{Issuer: identity.Issuer, SAN: verify.Exact("someone-else@example.com")}
 	}
 	_, err = v.Verify(ctx, sigBundle, verify.Artifact{Path: artifact}, verify.Policy{Identities: []verify.Identity{wrong}})
-	if err := expectRefusal(w, "wrong-id", err, verify.ErrIdentity); err != nil {
+	if err := cli.ExpectRefusal(w, "wrong-id", err, verify.ErrIdentity); err != nil {
 		return err
 	}
 	return nil
@@ -476,32 +377,6 @@ func summarize(r verify.RequirementResult) string {
 	return b.String()
 }
 
-// expectRefusal prints a refused verification and fails if it was not
-// refused, or refused for another reason than one of want.
-func expectRefusal(w io.Writer, label string, err error, want ...error) error {
-	if err == nil {
-		return fmt.Errorf("%s: verification unexpectedly succeeded", label)
-	}
-	var verr *verify.Error
-	if !errors.As(err, &verr) {
-		return fmt.Errorf("%s: untyped error: %w", label, err)
-	}
-	for _, sentinel := range want {
-		if errors.Is(err, sentinel) {
-			fmt.Fprintf(w, "  no  %-11s check %q failed: %s\n", label, verr.Check, firstLine(err.Error()))
-			return nil
-		}
-	}
-	return fmt.Errorf("%s: refused for the wrong reason: %w", label, err)
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
-}
-
 func signFile(ctx context.Context, path string, signer sign.Signer, opts sign.Options) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -525,173 +400,4 @@ func signStatement(ctx context.Context, st *intoto.Statement, signer sign.Signer
 		return nil, err
 	}
 	return sign.Marshal(b)
-}
-
-// writeFile writes atomically: a temporary file renamed into place, so a
-// failure never leaves a half-written bundle.
-func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func tamper(src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	if len(data) == 0 {
-		data = []byte{0}
-	} else {
-		data[len(data)/2] ^= 0x01
-	}
-	return writeFile(dst, data)
-}
-
-type demoFile struct {
-	name string
-	data []byte
-}
-
-// buildArtifact writes a small, byte-reproducible release tarball.
-func buildArtifact(path string) ([]demoFile, error) {
-	files := []demoFile{
-		{"hello/README.md", []byte("# hello\n\nA tiny release made by the chainproof quickstart.\n")},
-		{"hello/hello.sh", []byte("#!/bin/sh\necho 'hello, supply chain'\n")},
-		{"hello/LICENSE", []byte("Apache-2.0\n")},
-	}
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	gz.ModTime = time.Unix(0, 0)
-	tw := tar.NewWriter(gz)
-	for _, f := range files {
-		hdr := &tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: time.Unix(1767225600, 0), Format: tar.FormatPAX}
-		if strings.HasSuffix(f.name, ".sh") {
-			hdr.Mode = 0o755
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := gz.Close(); err != nil {
-		return nil, err
-	}
-	return files, writeFile(path, buf.Bytes())
-}
-
-// artifactSBOM describes the artifact: a Go binary by its build info, a
-// tarball the quickstart built by its files, anything else by itself.
-func artifactSBOM(path, name, digest, ref string, files []demoFile) (*sbom.Document, error) {
-	opts := sbom.Options{Now: func() time.Time { return time.Unix(1767225600, 0).UTC() }}
-	if doc, err := sbom.FromBinary(path, opts); err == nil {
-		return doc, nil
-	} else if !errors.Is(err, sbom.ErrNoBuildInfo) {
-		return nil, err
-	}
-	subject := sbom.Component{
-		Name:    name,
-		Version: strings.TrimPrefix(ref, "refs/tags/"),
-		Type:    sbom.TypeFile,
-		Hashes:  []sbom.Hash{{Algorithm: sbom.SHA256, Value: digest}},
-	}
-	var comps []sbom.Component
-	for _, f := range files {
-		sum := sha256.Sum256(f.data)
-		comps = append(comps, sbom.Component{
-			Name:   f.name,
-			Type:   sbom.TypeFile,
-			Hashes: []sbom.Hash{{Algorithm: sbom.SHA256, Value: hex.EncodeToString(sum[:])}},
-		})
-	}
-	return sbom.FromComponents(subject, comps, nil, opts)
-}
-
-// githubEnvironment simulates the GitHub Actions run of the release
-// workflow: its variables and its push event.
-func (c *config) githubEnvironment() ([]string, []byte) {
-	owner, _, _ := strings.Cut(c.repository, "/")
-	env := []string{
-		"GITHUB_ACTIONS=true",
-		"GITHUB_SERVER_URL=https://github.com",
-		"GITHUB_REPOSITORY=" + c.repository,
-		"GITHUB_REPOSITORY_ID=1",
-		"GITHUB_REPOSITORY_OWNER=" + owner,
-		"GITHUB_REPOSITORY_OWNER_ID=1",
-		"GITHUB_EVENT_NAME=push",
-		"GITHUB_REF=" + c.ref,
-		"GITHUB_SHA=" + demoCommit,
-		"GITHUB_WORKFLOW_REF=" + c.repository + "/" + c.workflow + "@" + c.ref,
-		"GITHUB_RUN_ID=1",
-		"GITHUB_RUN_ATTEMPT=1",
-		"RUNNER_ENVIRONMENT=github-hosted",
-	}
-	event := fmt.Sprintf(`{"ref":%q,"after":%q,"repository":{"id":1,"full_name":%q,"owner":{"id":1,"login":%q}}}`,
-		c.ref, demoCommit, c.repository, owner)
-	return env, []byte(event)
-}
-
-// proofRecord is a small empirical claim about the artifact: that
-// rebuilding it gives the same bytes.
-func proofRecord(name, digest, ref string) *proof.Record {
-	at := proof.Timestamp(time.Unix(1767225600, 0).UTC())
-	th := proof.Threshold{Metric: "identical_rebuilds", Comparator: ">=", Value: 2, Units: "builds"}
-	return &proof.Record{
-		Identity: proof.Identity{OphaminVersion: "chainproof-quickstart", CreatedAt: at},
-		Claim: proof.Claim{
-			Statement:          name + " is reproducible",
-			Operationalization: "rebuild from the tagged source and compare SHA-256 digests",
-			H0:                 "rebuilds differ",
-			H1:                 "rebuilds are byte-identical",
-			Threshold:          th,
-		},
-		Preregistration: proof.Preregistration{
-			ConfigHash: "sha256:" + digest, DataHash: "sha256:" + digest,
-			AnalysisPlan: "two independent rebuilds", PreregisteredAt: at,
-		},
-		Data: proof.Data{
-			SubstrateName: name,
-			Datasets:      []proof.Dataset{{Name: name, ContentHash: "sha256:" + digest, NRecords: 2, Source: ref, Kind: "artifact"}},
-		},
-		Evidence: []proof.Evidence{{
-			Pillar: "reproducibility", StatisticName: "identical_rebuilds", StatisticValue: 2,
-			Library: "chainproof", LibraryVersion: "quickstart", CrossCheck: "passed",
-		}},
-		Verdict: proof.Verdict{
-			Outcome: "VALIDATED", ObservedValue: 2, Threshold: th,
-			Reasoning: "both rebuilds produced sha256:" + digest,
-		},
-		Reproduction: proof.Reproduction{
-			Command:     "go run ./examples/quickstart",
-			Environment: map[string]string{"GOTOOLCHAIN": "local"},
-		},
-	}
 }

@@ -12,17 +12,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/chainproof/chainproof/examples/internal/cli"
 	"github.com/chainproof/chainproof/sbom"
 )
 
@@ -30,17 +29,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	var ue usageError
-	switch {
-	case errors.As(err, &ue):
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "sbom:", err)
-		os.Exit(1)
-	}
+	cli.Exit("sbom", err)
 }
-
-type usageError struct{ error }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sbom", flag.ContinueOnError)
@@ -52,16 +42,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+		return fmt.Errorf("%w: %w", cli.ErrUsage, err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return usageError{errors.New("want exactly one PATH")}
+		return cli.Usagef("want exactly one PATH")
 	}
 	f := sbom.Format(*format)
 	if f != sbom.CycloneDX && f != sbom.SPDX {
 		fmt.Fprintf(stderr, "sbom: unknown format %q\n", *format)
-		return usageError{errors.New("bad format")}
+		return cli.Usagef("bad format")
 	}
 
 	opts := sbom.Options{Now: time.Now}
@@ -94,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		_, err = stdout.Write(data)
 		return err
 	}
-	return writeAtomic(*out, data)
+	return cli.WriteFile(*out, data)
 }
 
 // moduleCache asks the go command where the module cache is, for license
@@ -108,32 +98,4 @@ func moduleCache(ctx context.Context) string {
 		return ""
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// writeAtomic writes data to a temporary file beside name and renames it
-// into place, removing the temporary file on any failure.
-func writeAtomic(name string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

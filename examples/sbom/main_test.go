@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/chainproof/chainproof/examples/internal/cli"
 	"github.com/chainproof/chainproof/internal/sbomtest"
 	"github.com/chainproof/chainproof/sbom"
 )
@@ -107,7 +109,7 @@ func TestErrors(t *testing.T) {
 	for _, args := range [][]string{{}, {"-format", "xml", "."}, {"a", "b"}} {
 		if err := run(context.Background(), args, &out, &errb); err == nil {
 			t.Errorf("run %v succeeded", args)
-		} else if _, ok := err.(usageError); !ok {
+		} else if !errors.Is(err, cli.ErrUsage) {
 			t.Errorf("run %v: %v, want a usage error", args, err)
 		}
 	}

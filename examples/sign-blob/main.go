@@ -44,66 +44,39 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/sigstore/sigstore-go/pkg/root"
-
+	"github.com/chainproof/chainproof/examples/internal/cli"
+	"github.com/chainproof/chainproof/examples/internal/stack"
 	"github.com/chainproof/chainproof/sign"
 	"github.com/chainproof/chainproof/sign/signtest"
 	"github.com/chainproof/chainproof/verify"
 )
 
 func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "sign-blob:", err)
-		os.Exit(1)
-	}
+	cli.Run("sign-blob", 2*time.Minute, func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Stdout) })
 }
-
-// maxKeyFile bounds a private key PEM file.
-const maxKeyFile = 64 << 10
 
 // defaultEmail is the keyless identity of the in-process Sigstore.
 const defaultEmail = "alice@example.com"
 
-var (
-	// errUsage: the command line is wrong.
-	errUsage = errors.New("usage")
-	// errKey: the -key file is not a usable private key.
-	errKey = errors.New("unusable key")
-)
-
-func usagef(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
-}
-
 type config struct {
-	file          string
-	keyPath       string
-	out           string
-	signingConfig string
-	trustedRoot   string
-	keyless       bool
-	email         string
-	issuer        string
+	file    string
+	keyPath string
+	out     string
+	stack   *stack.Flags
+	keyless bool
+	email   string
+	issuer  string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -112,32 +85,31 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs.StringVar(&c.keyPath, "key", "", "PEM PKCS#8 private key (ECDSA or Ed25519); default: a fresh ECDSA P-256 key")
 	fs.StringVar(&c.out, "out", "", "bundle to write (default FILE.sigstore.json)")
-	fs.StringVar(&c.signingConfig, "signing-config", "", "signing_config.json of real services (default: an in-process Sigstore)")
-	fs.StringVar(&c.trustedRoot, "trusted-root", "", "trusted_root.json of those services")
+	c.stack = stack.AddFlags(fs)
 	fs.BoolVar(&c.keyless, "keyless", false, "sign keylessly (Fulcio certificate for an OIDC identity) instead of with a key")
 	fs.StringVar(&c.email, "email", "", "keyless identity (default "+defaultEmail+" in-process)")
 	fs.StringVar(&c.issuer, "issuer", "", "keyless identity's OIDC issuer (with -signing-config)")
 	if err := fs.Parse(args); err != nil {
-		return nil, fmt.Errorf("%w: %w", errUsage, err)
+		return nil, fmt.Errorf("%w: %w", cli.ErrUsage, err)
 	}
 	if fs.NArg() != 1 {
-		return nil, usagef("want exactly one FILE to sign, got %d arguments", fs.NArg())
+		return nil, cli.Usagef("want exactly one FILE to sign, got %d arguments", fs.NArg())
 	}
 	c.file = fs.Arg(0)
-	if (c.signingConfig == "") != (c.trustedRoot == "") {
-		return nil, usagef("-signing-config and -trusted-root go together")
+	if err := c.stack.Check(); err != nil {
+		return nil, err
 	}
 	if c.keyless && c.keyPath != "" {
-		return nil, usagef("-keyless and -key are exclusive")
+		return nil, cli.Usagef("-keyless and -key are exclusive")
 	}
 	if !c.keyless && (c.email != "" || c.issuer != "") {
-		return nil, usagef("-email and -issuer need -keyless")
+		return nil, cli.Usagef("-email and -issuer need -keyless")
 	}
-	if c.keyless && c.signingConfig != "" && (c.email == "" || c.issuer == "") {
-		return nil, usagef("-keyless with real services needs -email and -issuer (the identity to expect)")
+	if c.keyless && c.stack.IsReal() && (c.email == "" || c.issuer == "") {
+		return nil, cli.Usagef("-keyless with real services needs -email and -issuer (the identity to expect)")
 	}
-	if c.issuer != "" && c.signingConfig == "" {
-		return nil, usagef("-issuer names the identity provider of real services (with -signing-config)")
+	if c.issuer != "" && !c.stack.IsReal() {
+		return nil, cli.Usagef("-issuer names the identity provider of real services (with -signing-config)")
 	}
 	if c.keyless && c.email == "" {
 		c.email = defaultEmail
@@ -146,123 +118,6 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		c.out = c.file + ".sigstore.json"
 	}
 	return c, nil
-}
-
-// stack is where signing happens and what verification trusts.
-type stack struct {
-	description string
-	services    sign.Services
-	trustedJSON []byte
-	token       sign.TokenSource // keyless only
-	issuer      string           // keyless only
-	stop        func()
-}
-
-// embeddedStack serves the in-process Sigstore of sign/signtest on a
-// loopback port. Its signing config names Fulcio, Rekor v2 and a TSA.
-func embeddedStack(c *config) (*stack, error) {
-	st, err := signtest.New(signtest.Options{Now: time.Now})
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Handler: st.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
-	base := "http://" + ln.Addr().String()
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx) //nolint:errcheck
-	}
-	s := &stack{description: "in-process Sigstore (sign/signtest) on " + base, stop: stop}
-	scJSON, err := st.SigningConfigJSON(base)
-	if err == nil {
-		s.services, err = servicesFrom(scJSON)
-	}
-	if err == nil {
-		s.trustedJSON, err = st.TrustedRootJSON()
-	}
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	if c.keyless {
-		id := signtest.Email(c.email)
-		s.token = sign.StaticToken(st.Token(id))
-		claims, err := sign.ParseToken(st.Token(id), time.Now())
-		if err != nil {
-			stop()
-			return nil, err
-		}
-		s.issuer = claims.Issuer
-	}
-	return s, nil
-}
-
-// realStack reads the services and trust the flags name.
-func realStack(c *config) (*stack, error) {
-	scJSON, err := os.ReadFile(c.signingConfig)
-	if err != nil {
-		return nil, err
-	}
-	services, err := servicesFrom(scJSON)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.signingConfig, err)
-	}
-	trJSON, err := os.ReadFile(c.trustedRoot)
-	if err != nil {
-		return nil, err
-	}
-	s := &stack{description: "services of " + c.signingConfig, services: services, trustedJSON: trJSON, stop: func() {}}
-	if c.keyless {
-		s.token = sign.EnvToken("") // SIGSTORE_ID_TOKEN
-		s.issuer = c.issuer
-	}
-	return s, nil
-}
-
-func servicesFrom(scJSON []byte) (sign.Services, error) {
-	sc, err := root.NewSigningConfigFromJSON(scJSON)
-	if err != nil {
-		return sign.Services{}, fmt.Errorf("signing config: %w", err)
-	}
-	return sign.ServicesFromSigningConfig(sc, time.Now())
-}
-
-// loadKey reads a PEM PKCS#8 private key (ECDSA or Ed25519).
-func loadKey(path string) (crypto.Signer, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxKeyFile {
-		return nil, fmt.Errorf("%s: %w: larger than %d bytes", path, errKey, maxKeyFile)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("%s: %w: no PEM \"PRIVATE KEY\" (PKCS#8) block", path, errKey)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		// The parser's message names the problem, never the key bytes.
-		return nil, fmt.Errorf("%s: %w: %w", path, errKey, err)
-	}
-	switch k := k.(type) {
-	case *ecdsa.PrivateKey:
-		return k, nil
-	case ed25519.PrivateKey:
-		return k, nil
-	default:
-		return nil, fmt.Errorf("%s: %w: %T keys are not supported here (use ECDSA or Ed25519)", path, errKey, k)
-	}
 }
 
 // pubPath is where the public key of a generated key goes: beside the
@@ -283,7 +138,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	digest, err := fileSHA256(c.file)
+	digest, err := cli.FileSHA256(c.file)
 	if err != nil {
 		return err
 	}
@@ -294,7 +149,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	switch {
 	case c.keyless:
 	case c.keyPath != "":
-		if key, err = loadKey(c.keyPath); err != nil {
+		if key, err = cli.LoadSigner(c.keyPath); err != nil {
 			return err
 		}
 		keySource = c.keyPath
@@ -306,27 +161,18 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	}
 
 	// Where to sign, what to trust.
-	var s *stack
-	if c.signingConfig == "" {
-		s, err = embeddedStack(c)
-	} else {
-		s, err = realStack(c)
-	}
+	s, err := c.stack.Open()
 	if err != nil {
 		return err
 	}
-	defer s.stop()
-	trust, err := verify.ParseTrustedRoot(s.trustedJSON, trustSource(c))
-	if err != nil {
-		return err
-	}
+	defer s.Close()
 
 	// Sign and write the bundle.
-	signer := sign.Key(key)
+	signer, issuer := sign.Key(key), ""
 	if c.keyless {
-		signer = sign.Keyless(s.token)
+		signer, issuer = keyless(s, c)
 	}
-	b, err := signFile(ctx, c.file, signer, sign.Options{Services: s.services, TrustedRoot: trust})
+	b, err := signFile(ctx, c.file, signer, sign.Options{Services: s.Services, TrustedRoot: s.Trust})
 	if err != nil {
 		return fmt.Errorf("signing: %w", err)
 	}
@@ -336,11 +182,11 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if !c.keyless && c.keyPath == "" {
 		// Keep the generated key's public half; the private half is
 		// dropped when the program ends.
-		der, err := x509.MarshalPKIXPublicKey(key.Public())
-		if err != nil {
-			return err
+		pub, err := cli.PublicKeyPEM(key.Public())
+		if err == nil {
+			err = cli.WriteFile(pubPath(c.out), pub)
 		}
-		if err := writeFile(pubPath(c.out), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})); err != nil {
+		if err != nil {
 			return err
 		}
 	}
@@ -348,11 +194,11 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	fmt.Fprintf(w, "sign-blob\n\n")
 	fmt.Fprintf(w, "  file      %s  sha256:%s\n", filepath.Base(c.file), digest)
 	if c.keyless {
-		fmt.Fprintf(w, "  signer    %s (issuer %s), keyless\n", c.email, s.issuer)
+		fmt.Fprintf(w, "  signer    %s (issuer %s), keyless\n", c.email, issuer)
 	} else {
 		fmt.Fprintf(w, "  key       %s\n", keySource)
 	}
-	fmt.Fprintf(w, "  sigstore  %s\n", s.description)
+	fmt.Fprintf(w, "  sigstore  %s\n", s.Description)
 	fmt.Fprintf(w, "  bundle    %s\n", c.out)
 
 	// Verify what was written, from disk, with a policy naming the key
@@ -363,11 +209,11 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	}
 	var policy verify.Policy
 	if c.keyless {
-		policy.Identities = []verify.Identity{{Issuer: verify.Exact(s.issuer), SAN: verify.Exact(c.email)}}
+		policy.Identities = []verify.Identity{{Issuer: verify.Exact(issuer), SAN: verify.Exact(c.email)}}
 	} else {
 		policy.PublicKeys = []crypto.PublicKey{key.Public()}
 	}
-	v, err := verify.New(verify.Options{TrustedRoot: trust})
+	v, err := verify.New(verify.Options{TrustedRoot: s.Trust})
 	if err != nil {
 		return err
 	}
@@ -406,12 +252,12 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		tampered[len(tampered)/2] ^= 0x01
 	}
 	_, err = v.Verify(ctx, parsed, verify.Artifact{Reader: bytes.NewReader(tampered)}, policy)
-	if err := expectRefusal(w, "tampered", err, verify.ErrArtifact, verify.ErrSignature); err != nil {
+	if err := cli.ExpectRefusal(w, "tampered", err, verify.ErrArtifact, verify.ErrSignature); err != nil {
 		return err
 	}
 	wrong := policy
 	if c.keyless {
-		wrong.Identities = []verify.Identity{{Issuer: verify.Exact(s.issuer), SAN: verify.Exact("mallory@example.com")}}
+		wrong.Identities = []verify.Identity{{Issuer: verify.Exact(issuer), SAN: verify.Exact("mallory@example.com")}}
 	} else {
 		other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
@@ -420,14 +266,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		wrong.PublicKeys = []crypto.PublicKey{other.Public()}
 	}
 	_, err = v.Verify(ctx, parsed, verify.Artifact{Path: c.file}, wrong)
-	return expectRefusal(w, "wrong-key", err, verify.ErrIdentity)
-}
-
-func trustSource(c *config) string {
-	if c.trustedRoot != "" {
-		return c.trustedRoot
-	}
-	return "signtest trusted_root.json"
+	return cli.ExpectRefusal(w, "wrong-key", err, verify.ErrIdentity)
 }
 
 func short(hexID string) string {
@@ -444,32 +283,6 @@ func optional(prefix, s string) string {
 	return prefix + s
 }
 
-// expectRefusal prints a refused verification, and fails if it was not
-// refused, or refused for another reason than one of want.
-func expectRefusal(w io.Writer, label string, err error, want ...error) error {
-	if err == nil {
-		return fmt.Errorf("%s: verification unexpectedly succeeded", label)
-	}
-	var verr *verify.Error
-	if !errors.As(err, &verr) {
-		return fmt.Errorf("%s: untyped error: %w", label, err)
-	}
-	for _, sentinel := range want {
-		if errors.Is(err, sentinel) {
-			fmt.Fprintf(w, "  no  %-10s check %q failed: %s\n", label, verr.Check, firstLine(err.Error()))
-			return nil
-		}
-	}
-	return fmt.Errorf("%s: refused for the wrong reason: %w", label, err)
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
-}
-
 // signFile signs a file as a stream: only its digest is signed, so a
 // large file is never held in memory.
 func signFile(ctx context.Context, path string, signer sign.Signer, opts sign.Options) (*verify.Bundle, error) {
@@ -481,32 +294,13 @@ func signFile(ctx context.Context, path string, signer sign.Signer, opts sign.Op
 	return sign.Sign(ctx, sign.Blob(f), signer, opts)
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
+// keyless is the signer and expected issuer of a keyless signature: a
+// token the in-process Sigstore mints for c.email, or $SIGSTORE_ID_TOKEN
+// with real services (whose issuer -issuer names).
+func keyless(s *stack.Stack, c *config) (sign.Signer, string) {
+	if s.Sigstore == nil {
+		return sign.Keyless(sign.EnvToken("")), c.issuer
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// writeFile writes atomically: a temporary file renamed into place.
-func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	id := signtest.Email(c.email)
+	return sign.Keyless(sign.StaticToken(s.Sigstore.Token(id))), id.Issuer
 }

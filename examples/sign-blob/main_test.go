@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chainproof/chainproof/examples/internal/cli"
 	"github.com/chainproof/chainproof/sign/signtest"
 	"github.com/chainproof/chainproof/verify"
 )
@@ -281,18 +282,18 @@ func TestErrors(t *testing.T) {
 		args []string
 		want error
 	}{
-		{"no file", nil, errUsage},
-		{"two files", []string{file, file}, errUsage},
-		{"unknown flag", []string{"-frobnicate", file}, errUsage},
-		{"signing config alone", []string{"-signing-config", "sc.json", file}, errUsage},
-		{"trusted root alone", []string{"-trusted-root", "tr.json", file}, errUsage},
-		{"keyless and key", []string{"-keyless", "-key", notPEM, file}, errUsage},
-		{"email without keyless", []string{"-email", "a@example.com", file}, errUsage},
-		{"keyless real services without identity", []string{"-keyless", "-signing-config", "sc.json", "-trusted-root", "tr.json", file}, errUsage},
+		{"no file", nil, cli.ErrUsage},
+		{"two files", []string{file, file}, cli.ErrUsage},
+		{"unknown flag", []string{"-frobnicate", file}, cli.ErrUsage},
+		{"signing config alone", []string{"-signing-config", "sc.json", file}, cli.ErrUsage},
+		{"trusted root alone", []string{"-trusted-root", "tr.json", file}, cli.ErrUsage},
+		{"keyless and key", []string{"-keyless", "-key", notPEM, file}, cli.ErrUsage},
+		{"email without keyless", []string{"-email", "a@example.com", file}, cli.ErrUsage},
+		{"keyless real services without identity", []string{"-keyless", "-signing-config", "sc.json", "-trusted-root", "tr.json", file}, cli.ErrUsage},
 		{"missing file", []string{missing}, fs.ErrNotExist},
 		{"missing key", []string{"-key", filepath.Join(dir, "missing.pem"), file}, fs.ErrNotExist},
-		{"key not PEM", []string{"-key", notPEM, file}, errKey},
-		{"RSA key", []string{"-key", rsaPath, file}, errKey},
+		{"key not PEM", []string{"-key", notPEM, file}, cli.ErrKey},
+		{"RSA key", []string{"-key", rsaPath, file}, cli.ErrKey},
 		{"missing signing config", []string{"-signing-config", filepath.Join(dir, "sc.json"), "-trusted-root", filepath.Join(dir, "tr.json"), file}, fs.ErrNotExist},
 		{"out in missing directory", []string{"-out", filepath.Join(dir, "no", "such", "dir", "b.json"), file}, fs.ErrNotExist},
 	} {

@@ -32,27 +32,22 @@ package main
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/chainproof/chainproof/attest"
+	"github.com/chainproof/chainproof/examples/internal/cli"
+	"github.com/chainproof/chainproof/examples/internal/stack"
 	"github.com/chainproof/chainproof/oci"
 	"github.com/chainproof/chainproof/sbom"
 	"github.com/chainproof/chainproof/sign"
 	"github.com/chainproof/chainproof/sign/signtest"
-	"github.com/chainproof/chainproof/verify"
 )
 
 func main() {
@@ -84,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Read every input before anything is signed or pushed.
 	var atts []attestation
 	if *sbomFile != "" {
-		data, err := readInput(*sbomFile)
+		data, err := cli.ReadFile(*sbomFile, maxInput)
 		if err != nil {
 			fmt.Fprintln(stderr, "sign-image:", err)
 			return 2
@@ -101,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		atts = append(atts, attestation{pt, data})
 	}
 	if *predFile != "" {
-		data, err := readInput(*predFile)
+		data, err := cli.ReadFile(*predFile, maxInput)
 		if err != nil {
 			fmt.Fprintln(stderr, "sign-image:", err)
 			return 2
@@ -110,19 +105,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var key crypto.Signer
 	if *keyFile != "" {
-		k, err := loadKey(*keyFile)
+		k, err := cli.LoadSigner(*keyFile)
 		if err != nil {
 			fmt.Fprintln(stderr, "sign-image:", err)
 			return 2
 		}
 		key = k
 	}
-	signer, opts, stop, err := signOptions(*signingConfig, *trustedRoot, *trOut)
+	signer, opts, s, err := signOptions(*signingConfig, *trustedRoot, *trOut)
 	if err != nil {
 		fmt.Fprintln(stderr, "sign-image:", err)
 		return 2
 	}
-	defer stop()
+	defer s.Close()
 	if key != nil {
 		signer = sign.Key(key)
 	}
@@ -173,100 +168,32 @@ type attestation struct {
 	predicate     []byte
 }
 
-// maxInput bounds an SBOM or predicate file; maxKeyFile a private key file.
-const (
-	maxInput   = 64 << 20
-	maxKeyFile = 64 << 10
-)
-
-// readInput reads a file of at most maxInput bytes.
-func readInput(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxInput+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxInput {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxInput)
-	}
-	return data, nil
-}
-
-// loadKey reads a PEM PKCS#8 ECDSA or Ed25519 private key.
-func loadKey(path string) (crypto.Signer, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxKeyFile {
-		return nil, fmt.Errorf("%s: key file larger than %d bytes", path, maxKeyFile)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("%s: no PEM \"PRIVATE KEY\" (PKCS#8) block", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	switch k := k.(type) {
-	case *ecdsa.PrivateKey:
-		return k, nil
-	case ed25519.PrivateKey:
-		return k, nil
-	default:
-		return nil, fmt.Errorf("%s: %T keys are not supported (use ECDSA or Ed25519)", path, k)
-	}
-}
+// maxInput bounds an SBOM or predicate file.
+const maxInput = 64 << 20
 
 // signOptions returns a keyless signer and options for real services
 // (signing config, trusted root, $SIGSTORE_ID_TOKEN) or for an in-process
-// Sigstore served on loopback until stop is called.
-func signOptions(signingConfig, trustedRoot, trOut string) (sign.Signer, sign.Options, func(), error) {
-	if signingConfig != "" || trustedRoot != "" {
-		if signingConfig == "" || trustedRoot == "" {
-			return sign.Signer{}, sign.Options{}, nil, errors.New("-signing-config and -trusted-root go together")
-		}
-		services, err := sign.LoadSigningConfig(signingConfig, time.Now())
+// Sigstore served on loopback (its trusted root written to trOut) until
+// the stack is closed.
+func signOptions(signingConfig, trustedRoot, trOut string) (sign.Signer, sign.Options, *stack.Stack, error) {
+	if (signingConfig == "") != (trustedRoot == "") {
+		return sign.Signer{}, sign.Options{}, nil, errors.New("-signing-config and -trusted-root go together")
+	}
+	if signingConfig != "" {
+		s, err := stack.Real(signingConfig, trustedRoot)
 		if err != nil {
 			return sign.Signer{}, sign.Options{}, nil, err
 		}
-		tr, err := verify.LoadTrustedRoot(trustedRoot)
-		if err != nil {
-			return sign.Signer{}, sign.Options{}, nil, err
-		}
-		return sign.Keyless(sign.EnvToken("")), sign.Options{Services: services, TrustedRoot: tr}, func() {}, nil
+		return sign.Keyless(sign.EnvToken("")), sign.Options{Services: s.Services, TrustedRoot: s.Trust}, s, nil
 	}
-	st, err := signtest.New(signtest.Options{Now: time.Now})
+	s, err := stack.Embedded()
+	if err == nil {
+		err = cli.WriteFile(trOut, s.TrustedJSON)
+	}
 	if err != nil {
+		s.Close()
 		return sign.Signer{}, sign.Options{}, nil, err
 	}
-	trJSON, err := st.TrustedRootJSON()
-	if err != nil {
-		return sign.Signer{}, sign.Options{}, nil, err
-	}
-	if err := os.WriteFile(trOut, trJSON, 0o644); err != nil {
-		return sign.Signer{}, sign.Options{}, nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return sign.Signer{}, sign.Options{}, nil, err
-	}
-	srv := &http.Server{Handler: st.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
-	base := "http://" + ln.Addr().String()
-	return sign.Keyless(sign.StaticToken(st.Token(signtest.Email("alice@example.com")))), sign.Options{
-		Services:    sign.Services{Fulcio: base, Rekor: []sign.Log{{URL: base, Version: 2}}, TSA: []string{base + signtest.PathTimestamp}},
-		TrustedRoot: st.TrustedRoot(),
-		Now:         time.Now,
-	}, func() { srv.Close() }, nil
+	alice := sign.Keyless(sign.StaticToken(s.Sigstore.Token(signtest.Email("alice@example.com"))))
+	return alice, sign.Options{Services: s.Services, TrustedRoot: s.Trust}, s, nil
 }

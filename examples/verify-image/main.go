@@ -34,8 +34,6 @@ package main
 import (
 	"context"
 	"crypto"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -45,6 +43,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
+	"github.com/chainproof/chainproof/examples/internal/cli"
 	"github.com/chainproof/chainproof/oci"
 	"github.com/chainproof/chainproof/verify"
 )
@@ -151,7 +150,7 @@ func policy(identity, identityRE, issuer, issuerRE, keyFile string) (verify.Poli
 		if identity != "" || identityRE != "" || issuer != "" || issuerRE != "" {
 			return verify.Policy{}, errors.New("--key excludes the --certificate-* flags")
 		}
-		pub, err := readPublicKey(keyFile)
+		pub, err := cli.LoadPublicKey(keyFile)
 		if err != nil {
 			return verify.Policy{}, err
 		}
@@ -175,16 +174,4 @@ func policy(identity, identityRE, issuer, issuerRE, keyFile string) (verify.Poli
 		return verify.Policy{}, errors.New("give exactly one of --certificate-oidc-issuer and --certificate-oidc-issuer-regexp")
 	}
 	return verify.Policy{Identities: []verify.Identity{id}}, nil
-}
-
-func readPublicKey(path string) (crypto.PublicKey, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	b, _ := pem.Decode(data)
-	if b == nil || b.Type != "PUBLIC KEY" {
-		return nil, fmt.Errorf("%s: not a PEM PUBLIC KEY", path)
-	}
-	return x509.ParsePKIXPublicKey(b.Bytes)
 }
