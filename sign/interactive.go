@@ -24,16 +24,6 @@ const (
 	// DefaultClientID is the OAuth client ID InteractiveToken uses when
 	// ClientID is empty (the one public-good Fulcio accepts).
 	DefaultClientID = "sigstore"
-	// defaultDeviceInterval is the polling interval when the device
-	// authorization response has none (RFC 8628 3.2).
-	defaultDeviceInterval = 5 * time.Second
-	// slowDownStep is added to the interval on each slow_down (RFC 8628 3.5).
-	slowDownStep = 5 * time.Second
-	// maxDeviceInterval caps the polling interval a server may ask for.
-	maxDeviceInterval = time.Minute
-	// maxTokenResponseSize bounds a token endpoint's answer (id_token,
-	// access token and metadata).
-	maxTokenResponseSize = 1 << 20
 	// maxIssuerResponseSize bounds every response body the issuer sends
 	// the interactive flows (discovery document, JWKS, token and device
 	// answers); a longer one is refused with ErrBadResponse.
@@ -51,6 +41,11 @@ const (
 // id_token is verified against the issuer's published keys (signature,
 // issuer, audience = ClientID, expiry, and nonce in the browser flow)
 // before it is returned. The zero value signs in at PublicGoodOIDCIssuer.
+//
+// The device flow polls the token endpoint with x/oauth2's
+// Config.DeviceAccessToken: at the interval the issuer asks for (at most a
+// minute; 5 seconds when it names none), 5 seconds more after each
+// slow_down, until the code expires.
 //
 // Token waits for the person until ctx ends or MaxWait passes, whichever
 // is first; either stops the flow at once (no request or goroutine of its
@@ -110,9 +105,6 @@ type InteractiveToken struct {
 	// Now is the clock the id_token's expiry is checked against; time.Now
 	// when nil.
 	Now func() time.Time
-
-	// wait sleeps between device polls; tests replace it (export_test.go).
-	wait func(ctx context.Context, d time.Duration) error
 }
 
 // Causes of the flow's context ending, to tell them apart.
@@ -198,6 +190,11 @@ func (it InteractiveToken) start(ctx context.Context) (*flow, error) {
 		Endpoint: p.Endpoint(),
 		Scopes:   []string{oidc.ScopeOpenID, "email"},
 	}
+	// A public client (no secret) names itself in the request body (RFC
+	// 6749 2.3.1, RFC 8628 3.4). Left to probe, x/oauth2 would send each
+	// token request twice (Basic auth first), and a device poll answered
+	// authorization_pending would count twice at the issuer.
+	f.cfg.Endpoint.AuthStyle = oauth2.AuthStyleInParams
 	return f, nil
 }
 
@@ -247,7 +244,7 @@ func (f *flow) fail(kind, err error) error {
 func (f *flow) ended() error {
 	cause := context.Cause(f.ctx)
 	if errors.Is(cause, errDeviceExpired) {
-		return &TokenError{Kind: ErrTokenExpired, Reason: "the device code expired before the sign-in was completed"}
+		return errCodeExpired()
 	}
 	kind := ErrUnavailable // cancelled, as classify reports it
 	if errors.Is(f.ctx.Err(), context.DeadlineExceeded) {
@@ -289,16 +286,4 @@ func (f *flow) verify(raw, nonce, accessToken string) (string, error) {
 		return "", err
 	}
 	return raw, nil
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

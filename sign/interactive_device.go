@@ -1,20 +1,24 @@
 package sign
 
-// The device authorization grant (RFC 8628) of InteractiveToken.
+// The device authorization grant (RFC 8628) of InteractiveToken. The
+// polling (interval, authorization_pending, slow_down, the code's expiry)
+// is x/oauth2's Config.DeviceAccessToken; this file checks what the issuer
+// sends before it is shown, and names the outcome.
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
 )
+
+// maxDeviceInterval caps the polling interval (seconds) a device
+// authorization response may ask for; slow_down answers (RFC 8628 3.5)
+// still add 5 seconds each, within MaxWait and the code's expiry.
+const maxDeviceInterval = 60
 
 // device runs the device authorization grant (RFC 8628).
 func (f *flow) device() (string, error) {
@@ -34,93 +38,51 @@ func (f *flow) device() (string, error) {
 		fmt.Fprintf(f.prompt, "(or open %s)\n", da.VerificationURIComplete)
 	}
 
-	ctx := f.ctx
 	if !da.Expiry.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadlineCause(f.ctx, da.Expiry, errDeviceExpired)
+		// DeviceAccessToken stops at the expiry too; this deadline's cause
+		// tells the expiry from MaxWait and the caller's ctx.
+		ctx, cancel := context.WithDeadlineCause(f.ctx, da.Expiry, errDeviceExpired)
 		defer cancel()
 		f.ctx = ctx // so fail and ended see the expiry
 	}
-	interval := defaultDeviceInterval
-	if da.Interval > 0 {
-		interval = time.Duration(min(da.Interval, int64(maxDeviceInterval/time.Second))) * time.Second
-	}
-	wait := f.it.wait
-	if wait == nil {
-		wait = sleep
-	}
-	form := url.Values{
-		"grant_type":    {"urn:ietf:params:oauth:grant-type:device_code"},
-		"device_code":   {da.DeviceCode},
-		"client_id":     {f.cfg.ClientID},
-		"code_verifier": {verifier},
-	}
-	for {
-		if err := wait(ctx, interval); err != nil || ctx.Err() != nil {
-			return "", f.ended()
-		}
-		tok, code, err := f.poll(form)
-		if err != nil {
-			return "", err
-		}
-		switch code {
-		case "":
-			return f.verify(tok.idToken, "", tok.accessToken)
-		case "authorization_pending":
-		case "slow_down":
-			interval = min(interval+slowDownStep, maxDeviceInterval)
-		case "access_denied":
-			return "", &TokenError{Kind: ErrTokenDenied, Reason: "the sign-in was refused at the issuer"}
-		case "expired_token":
-			return "", &TokenError{Kind: ErrTokenExpired, Reason: "the device code expired before the sign-in was completed"}
-		default:
-			return "", f.fail(ErrRejected, fmt.Errorf("token endpoint answered error %q", code))
-		}
-	}
-}
+	// The interval is the issuer's; a negative one would make
+	// DeviceAccessToken's ticker panic, and zero means its default (5 s).
+	da.Interval = min(max(da.Interval, 0), maxDeviceInterval)
 
-// tokens is a successful token response: the id_token and the access
-// token its at_hash (if any) is computed over.
-type tokens struct {
-	idToken, accessToken string
-}
-
-// poll asks the token endpoint once for the device's token. It returns
-// the tokens, or the RFC 6749 5.2 error code the endpoint answered.
-func (f *flow) poll(form url.Values) (tok tokens, errCode string, err error) {
-	req, err := http.NewRequestWithContext(f.ctx, http.MethodPost, f.cfg.Endpoint.TokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return tokens{}, "", f.fail(ErrBadResponse, fmt.Errorf("token endpoint: %w", err))
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	resp, err := f.client.Do(req)
-	if err != nil {
-		return tokens{}, "", f.fail(nil, fmt.Errorf("token endpoint: %w", err))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponseSize+1))
-	if err != nil {
-		return tokens{}, "", f.fail(nil, fmt.Errorf("token endpoint: %w", err))
-	}
-	var v struct {
-		IDToken     string `json:"id_token"`
-		AccessToken string `json:"access_token"`
-		Error       string `json:"error"`
-	}
-	if len(body) > maxTokenResponseSize || json.Unmarshal(body, &v) != nil {
-		return tokens{}, "", f.fail(ErrBadResponse, fmt.Errorf("token endpoint answered HTTP %d with no JSON object", resp.StatusCode))
-	}
+	tok, err := f.cfg.DeviceAccessToken(f.ctx, da, oauth2.VerifierOption(verifier))
+	var re *oauth2.RetrieveError
 	switch {
-	case resp.StatusCode == http.StatusOK && v.IDToken != "":
-		return tokens{idToken: v.IDToken, accessToken: v.AccessToken}, "", nil
-	case resp.StatusCode == http.StatusOK:
-		return tokens{}, "", f.fail(ErrBadResponse, errors.New("token endpoint answered without an id_token"))
-	case v.Error != "":
-		return tokens{}, v.Error, nil
+	case err == nil:
+	case f.ctx.Err() != nil:
+		return "", f.ended()
+	case !da.Expiry.IsZero() && !time.Now().Before(da.Expiry):
+		// DeviceAccessToken's own deadline at the expiry ended first.
+		return "", errCodeExpired()
+	case errors.As(err, &re) && re.ErrorCode == "access_denied":
+		return "", &TokenError{Kind: ErrTokenDenied, Reason: "the sign-in was refused at the issuer"}
+	case errors.As(err, &re) && re.ErrorCode == "expired_token":
+		return "", errCodeExpired()
+	case errors.As(err, &re) && re.ErrorCode != "":
+		return "", f.fail(ErrRejected, fmt.Errorf("token endpoint answered error %q: %w", re.ErrorCode, err))
+	case errors.As(err, &re):
+		return "", f.fail(ErrRejected, fmt.Errorf("token endpoint: %w", err))
+	case errors.As(err, new(*url.Error)):
+		// The request failed: classified by what the transport saw.
+		return "", f.fail(nil, fmt.Errorf("token endpoint: %w", err))
 	default:
-		return tokens{}, "", f.fail(ErrRejected, fmt.Errorf("token endpoint answered HTTP %d", resp.StatusCode))
+		// An answer x/oauth2 could not use (not JSON, no access_token).
+		return "", f.fail(ErrBadResponse, fmt.Errorf("token endpoint: %w", err))
 	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return "", f.fail(ErrBadResponse, errors.New("token endpoint answered without an id_token"))
+	}
+	return f.verify(raw, "", tok.AccessToken)
+}
+
+// errCodeExpired reports that the device code expired first.
+func errCodeExpired() error {
+	return &TokenError{Kind: ErrTokenExpired, Reason: "the device code expired before the sign-in was completed"}
 }
 
 // retrieveKind classifies an error of the oauth2 package: an error

@@ -78,19 +78,35 @@ type limitBody struct {
 
 func (b *limitBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
-		// One byte more tells a body of exactly max bytes from a longer one.
-		var one [1]byte
-		if n, err := b.ReadCloser.Read(one[:]); n == 0 {
-			return 0, err
-		}
-		return 0, b.t.exceed()
+		return 0, b.probe()
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
 	}
 	n, err := b.ReadCloser.Read(p)
 	b.left -= int64(n)
+	if b.left <= 0 && err == nil {
+		// Probe now: a reader that stops at exactly max bytes (x/oauth2's
+		// io.LimitReader of 1 MiB) would otherwise see a longer body
+		// merely truncated.
+		if perr := b.probe(); perr != io.EOF {
+			err = perr
+		}
+	}
 	return n, err
+}
+
+// probe reads one byte more, which tells a body of exactly max bytes
+// (io.EOF) from a longer one (the *tooLargeError). A longer body is closed
+// at once: its reader may never close it (x/oauth2's DeviceAuth does not),
+// and the rest is not wanted.
+func (b *limitBody) probe() error {
+	var one [1]byte
+	if n, err := b.ReadCloser.Read(one[:]); n == 0 {
+		return err
+	}
+	b.ReadCloser.Close()
+	return b.t.exceed()
 }
 
 // cleanError shows an error whose text may carry what a server sent

@@ -10,10 +10,10 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unicode"
 
@@ -23,11 +23,11 @@ import (
 	"github.com/chainproof/chainproof/sign"
 )
 
-// hostileIssuer serves an oidctest issuer whose answers a test replaces:
-// discovery, if set, edits the discovery document; override, if set and
-// it returns true, has answered the request itself (path is below the
-// issuer URL).
-func hostileIssuer(t *testing.T, login oidctest.Login, discovery func(*oidctest.Discovery), override func(w http.ResponseWriter, r *http.Request, path string) bool) *oidctest.Issuer {
+// hostileIssuer serves an oidctest issuer on loopback whose answers a
+// test replaces: discovery, if set, edits the discovery document; o, if
+// set and it returns true, has answered the request itself (path is below
+// the issuer URL).
+func hostileIssuer(t *testing.T, login oidctest.Login, discovery func(*oidctest.Discovery), o override) *oidctest.Issuer {
 	t.Helper()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
@@ -37,25 +37,7 @@ func hostileIssuer(t *testing.T, login oidctest.Login, discovery func(*oidctest.
 		t.Fatal(err)
 	}
 	iss.SetLogin(login)
-	mux.HandleFunc("/oidc/", func(w http.ResponseWriter, r *http.Request) {
-		path := strings.TrimPrefix(r.URL.Path, "/oidc")
-		if override != nil && override(w, r, path) {
-			return
-		}
-		if path != oidctest.DiscoveryPath || discovery == nil {
-			iss.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		iss.ServeHTTP(rec, r)
-		var d oidctest.Discovery
-		if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
-			t.Errorf("discovery: %v", err)
-		}
-		discovery(&d)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(d)
-	})
+	mux.Handle("/oidc/", issuerHandler(t, iss, "/oidc", discovery, o))
 	return iss
 }
 
@@ -115,7 +97,6 @@ func TestInteractiveUnsafeEndpoints(t *testing.T) {
 			// MaxWait: without the check, the flow would wait for a person.
 			it := sign.InteractiveToken{Issuer: iss.URL(), Device: c.device, Prompt: &prompt, MaxWait: 2 * time.Second, Client: loopbackOnly,
 				OpenURL: func(string) error { opened.Store(true); return nil }}
-			sign.SetInteractiveWait(&it, (&noWait{}).wait)
 			tok, err := it.Token(context.Background())
 			var se *sign.ServiceError
 			if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || se.Step != sign.StepToken ||
@@ -145,7 +126,7 @@ func TestInteractiveUnsafeVerificationURI(t *testing.T) {
 			return true
 		})
 	var prompt bytes.Buffer
-	_, err := deviceToken(iss, &prompt, &noWait{}).Token(context.Background())
+	_, err := sign.InteractiveToken{Issuer: iss.URL(), Device: true, Prompt: &prompt}.Token(context.Background())
 	if !errors.Is(err, sign.ErrBadResponse) || !errors.Is(err, sign.ErrUnsafeEndpoint) || prompt.Len() != 0 {
 		t.Fatalf("got %v, prompt %q; want ErrBadResponse for an unsafe endpoint and nothing shown", err, prompt.String())
 	}
@@ -211,13 +192,7 @@ func TestInteractiveServerTextCleaned(t *testing.T) {
 			},
 		},
 	} {
-		t.Run(name, func(t *testing.T) {
-			iss := hostileIssuer(t, oidctest.Login{Claims: email}, nil, c.override)
-			var wg sync.WaitGroup
-			defer wg.Wait()
-			it := sign.InteractiveToken{Issuer: iss.URL(), Device: c.device, OpenURL: browserUser(t, &wg)}
-			sign.SetInteractiveWait(&it, (&noWait{}).wait)
-			_, err := it.Token(context.Background())
+		check := func(t *testing.T, err error) {
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -225,6 +200,22 @@ func TestInteractiveServerTextCleaned(t *testing.T) {
 			if !terminalSafe(err.Error()) {
 				t.Errorf("error text carries control characters: %q", err.Error())
 			}
+		}
+		t.Run(name, func(t *testing.T) {
+			if c.device {
+				// The device flow polls: in a bubble, on its clock.
+				synctest.Test(t, func(t *testing.T) {
+					iss, client := memIssuer(t, oidctest.Login{Claims: email}, nil, c.override)
+					_, err := deviceToken(iss, client, nil).Token(context.Background())
+					check(t, err)
+				})
+				return
+			}
+			iss := hostileIssuer(t, oidctest.Login{Claims: email}, nil, c.override)
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			_, err := sign.InteractiveToken{Issuer: iss.URL(), OpenURL: browserUser(t, &wg)}.Token(context.Background())
+			check(t, err)
 		})
 	}
 }
@@ -245,7 +236,7 @@ func wantService(kind error) func(t *testing.T, err error) {
 func TestInteractiveResponseSizeBounded(t *testing.T) {
 	const huge = 64 << 20
 	chunk := bytes.Repeat([]byte(" "), 32<<10)
-	send := func(at string, declare bool) func(http.ResponseWriter, *http.Request, string) bool {
+	send := func(at string, declare bool) override {
 		return func(w http.ResponseWriter, r *http.Request, path string) bool {
 			if path != at {
 				return false
@@ -264,41 +255,44 @@ func TestInteractiveResponseSizeBounded(t *testing.T) {
 	}
 	for name, c := range map[string]struct {
 		device   bool
-		override func(http.ResponseWriter, *http.Request, string) bool
-		// oauth2Bound: x/oauth2 reads this answer through its own 1 MiB
-		// io.LimitReader and reports only the truncated JSON.
-		oauth2Bound bool
+		override override
 	}{
 		"discovery":                   {override: send(oidctest.DiscoveryPath, false)},
 		"discovery, declared length":  {override: send(oidctest.DiscoveryPath, true)},
 		"jwks":                        {device: true, override: send(oidctest.JWKSPath, false)},
-		"device authorization answer": {device: true, override: send(oidctest.DevicePath, false), oauth2Bound: true},
+		"device authorization answer": {device: true, override: send(oidctest.DevicePath, false)},
 		"device token answer":         {device: true, override: send(oidctest.TokenPath, false)},
 	} {
+		// In a bubble, on its clock: the device flow polls before it
+		// fetches the JWKS.
 		t.Run(name, func(t *testing.T) {
-			iss := hostileIssuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")}, nil, c.override)
-			it := sign.InteractiveToken{Issuer: iss.URL(), Device: c.device}
-			sign.SetInteractiveWait(&it, (&noWait{}).wait)
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			_, err := it.Token(context.Background())
-			runtime.ReadMemStats(&after)
-			// Reading the bounded prefix costs a few MiB (io.ReadAll doubles
-			// its buffer); reading the whole body would cost over 64 MiB.
-			alloc := after.TotalAlloc - before.TotalAlloc
-			t.Logf("allocated %d KiB", alloc>>10)
-			if alloc > 16<<20 {
-				t.Errorf("the flow allocated %d MiB for a %d MiB answer; want the read bounded", alloc>>20, huge>>20)
-			}
-			var se *sign.ServiceError
-			var mbe *http.MaxBytesError
-			if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || !errors.Is(err, sign.ErrBadResponse) || (!errors.As(err, &mbe) && !c.oauth2Bound) {
-				t.Fatalf("got %v, want an oidc *ServiceError of kind ErrBadResponse wrapping *http.MaxBytesError", err)
-			}
-			if mbe != nil && mbe.Limit > 1<<20 {
-				t.Errorf("limit %d bytes, want at most 1 MiB", mbe.Limit)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				iss, client := memIssuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")}, nil, c.override)
+				it := sign.InteractiveToken{Issuer: iss.URL(), Device: c.device, Client: client}
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				_, err := it.Token(context.Background())
+				runtime.ReadMemStats(&after)
+				// Reading the bounded prefix costs a few MiB (io.ReadAll doubles
+				// its buffer); reading the whole body would cost over 64 MiB.
+				alloc := after.TotalAlloc - before.TotalAlloc
+				t.Logf("allocated %d KiB", alloc>>10)
+				if alloc > 16<<20 {
+					t.Errorf("the flow allocated %d MiB for a %d MiB answer; want the read bounded", alloc>>20, huge>>20)
+				}
+				// x/oauth2 reads the device answers through its own 1 MiB
+				// io.LimitReader; the flow's bound still tells a longer answer
+				// from a truncated one.
+				var se *sign.ServiceError
+				var mbe *http.MaxBytesError
+				if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || !errors.Is(err, sign.ErrBadResponse) || !errors.As(err, &mbe) {
+					t.Fatalf("got %v, want an oidc *ServiceError of kind ErrBadResponse wrapping *http.MaxBytesError", err)
+				}
+				if mbe.Limit > 1<<20 {
+					t.Errorf("limit %d bytes, want at most 1 MiB", mbe.Limit)
+				}
+			})
 		})
 	}
 }

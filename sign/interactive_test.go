@@ -5,23 +5,26 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"io"
+	"go/parser"
+	"go/token"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/chainproof/chainproof/internal/oidctest"
 	"github.com/chainproof/chainproof/sign"
+	"github.com/chainproof/chainproof/sign/systembrowser"
 )
 
 // issuer serves an oidctest issuer on loopback with the given login.
@@ -61,205 +64,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// noWait records the device flow's waits instead of sleeping.
-type noWait struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (n *noWait) wait(ctx context.Context, d time.Duration) error {
-	n.mu.Lock()
-	n.waits = append(n.waits, d)
-	n.mu.Unlock()
-	return ctx.Err()
-}
-
-func deviceToken(iss *oidctest.Issuer, prompt io.Writer, w *noWait) sign.InteractiveToken {
-	it := sign.InteractiveToken{Issuer: iss.URL(), Device: true, Prompt: prompt}
-	sign.SetInteractiveWait(&it, w.wait)
-	return it
-}
-
-func TestInteractiveDeviceFlow(t *testing.T) {
-	iss := issuer(t, oidctest.Login{
-		Claims:   oidctest.EmailClaims("dev@example.com"),
-		Polls:    []string{oidctest.AuthorizationPending, oidctest.AuthorizationPending, oidctest.SlowDown, oidctest.AuthorizationPending},
-		UserCode: "WDJB-MJHT",
-		Interval: 2,
-	})
-	var prompt bytes.Buffer
-	w := &noWait{}
-	tok, err := deviceToken(iss, &prompt, w).Token(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := sign.ParseToken(tok, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := &sign.Claims{Issuer: iss.URL(), Subject: "dev@example.com", Email: "dev@example.com", Audience: []string{"sigstore"}}
-	if diff := cmp.Diff(want, c, cmpIgnoreTimes); diff != "" {
-		t.Errorf("claims (-want +got):\n%s", diff)
-	}
-	// The id_token is bound to an access token by at_hash, as Dex's are:
-	// the flow checked it against the access_token the poll returned.
-	if atHash(t, tok) == "" {
-		t.Error("the issuer's id_token has no at_hash: the at_hash check was not exercised")
-	}
-	// The person is told where to go and what to enter.
-	verify := iss.URL() + oidctest.VerifyPath
-	for _, s := range []string{"WDJB-MJHT", verify + " ", verify + "?user_code=WDJB-MJHT"} {
-		if !strings.Contains(prompt.String(), s) {
-			t.Errorf("prompt %q does not contain %q", prompt.String(), s)
-		}
-	}
-	// Five polls: the interval the server gave, then 5 s more after slow_down
-	// (RFC 8628 3.5).
-	s := time.Second
-	if diff := cmp.Diff([]time.Duration{2 * s, 2 * s, 2 * s, 7 * s, 7 * s}, w.waits); diff != "" {
-		t.Errorf("waits (-want +got):\n%s", diff)
-	}
-}
-
-var cmpIgnoreTimes = cmp.Comparer(func(a, b time.Time) bool { return true })
-
-// atHash returns the at_hash claim of a JWT (unverified).
-func atHash(t *testing.T, tok string) string {
-	t.Helper()
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", tok)
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct {
-		AtHash string `json:"at_hash"`
-	}
-	if err := json.Unmarshal(payload, &c); err != nil {
-		t.Fatal(err)
-	}
-	return c.AtHash
-}
-
-func TestInteractiveDeviceDefaultInterval(t *testing.T) {
-	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
-	w := &noWait{}
-	if _, err := deviceToken(iss, nil, w).Token(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]time.Duration{5 * time.Second}, w.waits); diff != "" {
-		t.Errorf("no interval given: waits (-want +got):\n%s", diff)
-	}
-}
-
-// tamper returns a Login.Tamper that replaces the token.
-func replaceWith(tok string) func(string) string { return func(string) string { return tok } }
-
-func TestInteractiveDeviceErrors(t *testing.T) {
-	email := oidctest.EmailClaims("dev@example.com")
-	for name, c := range map[string]struct {
-		login  oidctest.Login
-		kind   error
-		forged bool // the token comes from an impostor at the issuer's URL, with another key
-	}{
-		"denied":           {oidctest.Login{Claims: email, Deny: true, Polls: []string{oidctest.AuthorizationPending}}, sign.ErrTokenDenied, false},
-		"expired code":     {oidctest.Login{Expire: true, Polls: []string{oidctest.SlowDown}}, sign.ErrTokenExpired, false},
-		"bad signature":    {oidctest.Login{Claims: email, Tamper: flipSignature}, sign.ErrTokenUnverified, false},
-		"other key":        {oidctest.Login{Claims: email}, sign.ErrTokenUnverified, true},
-		"wrong audience":   {oidctest.Login{Claims: with(email, "aud", "not-sigstore")}, sign.ErrTokenUnverified, false},
-		"expired id_token": {oidctest.Login{Claims: with(with(email, "exp", time.Now().Add(-time.Hour).Unix()), "iat", time.Now().Add(-2*time.Hour).Unix())}, sign.ErrTokenExpired, false},
-		"not a jwt":        {oidctest.Login{Claims: email, Tamper: replaceWith("not.a-jwt")}, sign.ErrTokenUnverified, false},
-		"wrong at_hash":    {oidctest.Login{Claims: with(email, "at_hash", "AAAAAAAAAAAAAAAAAAAAAA")}, sign.ErrTokenUnverified, false},
-	} {
-		t.Run(name, func(t *testing.T) {
-			iss := issuer(t, c.login)
-			if c.forged {
-				forged, err := oidctest.New(iss.URL(), oidctest.Options{Key: otherKey(t)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				tok, err := forged.Mint(email)
-				if err != nil {
-					t.Fatal(err)
-				}
-				c.login.Tamper = replaceWith(tok)
-				iss.SetLogin(c.login)
-			}
-			tok, err := deviceToken(iss, nil, &noWait{}).Token(context.Background())
-			var te *sign.TokenError
-			if !errors.As(err, &te) || te.Kind != c.kind || !errors.Is(err, sign.ErrToken) {
-				t.Fatalf("got %q, %v; want a *TokenError of kind %v", tok, err, c.kind)
-			}
-		})
-	}
-}
-
-func flipSignature(tok string) string {
-	b := []byte(tok)
-	i := len(b) - 5
-	if b[i] == 'A' {
-		b[i] = 'B'
-	} else {
-		b[i] = 'A'
-	}
-	return string(b)
-}
-
-func with(m map[string]any, k string, v any) map[string]any {
-	c := make(map[string]any, len(m)+1)
-	for k, v := range m {
-		c[k] = v
-	}
-	c[k] = v
-	return c
-}
-
-func TestInteractiveDeviceServiceErrors(t *testing.T) {
-	t.Run("unknown error code", func(t *testing.T) {
-		iss := issuer(t, oidctest.Login{Polls: []string{"invalid_client"}})
-		_, err := deviceToken(iss, nil, &noWait{}).Token(context.Background())
-		var se *sign.ServiceError
-		if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || se.Step != sign.StepToken || !errors.Is(err, sign.ErrRejected) {
-			t.Fatalf("got %v, want a rejected oidc *ServiceError", err)
-		}
-	})
-	t.Run("no issuer", func(t *testing.T) {
-		srv := httptest.NewServer(http.NotFoundHandler())
-		defer srv.Close()
-		_, err := sign.InteractiveToken{Issuer: srv.URL + "/nope", Device: true}.Token(context.Background())
-		var se *sign.ServiceError
-		if !errors.As(err, &se) || se.Service != sign.ServiceOIDC || se.Status != http.StatusNotFound || !errors.Is(err, sign.ErrRejected) {
-			t.Fatalf("got %v, want a rejected oidc *ServiceError with HTTP 404", err)
-		}
-	})
-	t.Run("terminal escapes in the user code", func(t *testing.T) {
-		iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com"), UserCode: "\x1b[2J\x1b]0;pwned\a"})
-		var prompt bytes.Buffer
-		_, err := deviceToken(iss, &prompt, &noWait{}).Token(context.Background())
-		if !errors.Is(err, sign.ErrBadResponse) || prompt.Len() != 0 {
-			t.Fatalf("got %v, prompt %q; want ErrBadResponse and nothing shown", err, prompt.String())
-		}
-	})
-}
-
-func TestInteractiveDeviceCodeExpiresLocally(t *testing.T) {
-	// Nobody signs in and the server never says expired_token: the client
-	// stops at expires_in by itself.
-	iss := issuer(t, oidctest.Login{ExpiresIn: 1})
-	it := sign.InteractiveToken{Issuer: iss.URL(), Device: true}
-	sign.SetInteractiveWait(&it, func(ctx context.Context, d time.Duration) error {
-		<-ctx.Done() // a wait longer than the code's life
-		return ctx.Err()
-	})
-	_, err := it.Token(context.Background())
-	var te *sign.TokenError
-	if !errors.As(err, &te) || te.Kind != sign.ErrTokenExpired {
-		t.Fatalf("got %v, want a *TokenError of kind ErrTokenExpired", err)
-	}
 }
 
 func TestInteractiveCancel(t *testing.T) {
@@ -724,5 +528,69 @@ func TestInteractiveNilOpenURL(t *testing.T) {
 	defer prompt.mu.Unlock()
 	if text := prompt.text.String(); strings.Contains(text, "opening it now") || strings.Contains(text, "Could not open") {
 		t.Errorf("prompt %q claims a browser was opened", text)
+	}
+}
+
+// TestInteractiveNilOpenURLStartsNothing: a nil OpenURL starts no
+// process. Every browser helper a system opener would try (and $BROWSER)
+// is a trap on PATH that leaves a mark; none is left.
+func TestInteractiveNilOpenURLStartsNothing(t *testing.T) {
+	bin := t.TempDir()
+	mark := filepath.Join(bin, "opened")
+	for _, name := range []string{"xdg-open", "x-www-browser", "www-browser", "sensible-browser", "wslview", "open", "browser"} {
+		script := "#!/bin/sh\necho \"$0 $*\" >> " + mark + "\n"
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin)
+	t.Setenv("BROWSER", filepath.Join(bin, "browser"))
+
+	iss := issuer(t, oidctest.Login{Claims: oidctest.EmailClaims("dev@example.com")})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	user := browserUser(t, &wg)
+	prompt := &promptURLs{urls: make(chan string, 4)}
+	go func() { _ = user(<-prompt.urls) }()
+	if _, err := (sign.InteractiveToken{Issuer: iss.URL(), Prompt: prompt}).Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(mark); err == nil {
+		t.Errorf("a browser helper ran: %s", b)
+	}
+	// The trap works: the system opener, chosen explicitly, is caught.
+	if runtime.GOOS == "linux" {
+		if err := systembrowser.Open("https://example.com/"); err != nil {
+			t.Fatalf("systembrowser.Open with the trap on PATH: %v", err)
+		}
+		if _, err := os.ReadFile(mark); err != nil {
+			t.Errorf("systembrowser.Open left no mark: the trap does not catch an opener")
+		}
+	}
+}
+
+// TestNoBrowserInLibrary: package sign neither prints nor starts a
+// browser; the system opener is package systembrowser, which a program
+// passes as OpenURL by choice.
+func TestNoBrowserInLibrary(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	banned := []string{"os/exec", "github.com/pkg/browser", "github.com/chainproof/chainproof/sign/systembrowser", "log"}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); slices.Contains(banned, p) {
+				t.Errorf("%s imports %s", name, p)
+			}
+		}
 	}
 }
