@@ -52,3 +52,10 @@ func sigstoreGoDSSE(ctx context.Context, sv *sgverify.Verifier, ent *entity, tm 
 	}
 	return nil, nil, digest{}, last
 }
+
+// NewFastCA is newFastCA: a Fulcio CA whose intermediate-by-root check is
+// done once (chaincache.go).
+func NewFastCA(ca root.CertificateAuthority) root.CertificateAuthority { return newFastCA(ca) }
+
+// IsFastCA reports whether ca is a fastCA.
+func IsFastCA(ca root.CertificateAuthority) bool { _, ok := ca.(*fastCA); return ok }

@@ -53,6 +53,9 @@ func (p Profile) String() string {
 // verified under. It is immutable and safe for concurrent use.
 type TrustedRoot struct {
 	material root.TrustedMaterial
+	// fast is material with fastCAs, built on first use (materialFor).
+	fastOnce sync.Once
+	fast     root.TrustedMaterial
 	profile  Profile
 	source   string
 }
