@@ -11,25 +11,41 @@ import (
 
 // fastCA verifies leaf certificates against a trusted Fulcio CA with the
 // part of the chain that is the same on every call verified once: each
-// trusted intermediate is checked against the root when the trusted root
-// is loaded, and then serves as the trust anchor of a per-call
-// crypto/x509 verification of the leaf. That per-call verification still
-// applies every rule x509 applies from the leaf up to the intermediate
-// (the leaf's signature by the intermediate, validity of both at the
-// observed time, key usage and code-signing extended key usage, basic
-// constraints, the intermediate's name and path length constraints,
-// unhandled critical extensions); what it no longer repeats is the
-// intermediate's signature by the root, one P-384 verification per call.
-// The root's own part is checked here per call (its validity at the
-// observed time) or once (it constrains nothing a Fulcio root does not:
-// a CA with no name constraints, no extended key usage other than any or
-// code signing, room for one intermediate).
+// trusted intermediate's signature by the root is checked when the fast
+// material of a TrustedRoot is built, and the intermediate then serves as
+// the trust anchor of a per-call crypto/x509 verification of the leaf.
+// That per-call verification still applies every rule crypto/x509
+// applies from the leaf up to the intermediate: the leaf's signature by
+// the intermediate (and the intermediate's basic constraints and
+// certSign key usage), validity of both at the observed time, names
+// chaining (issuer is the intermediate's subject), code-signing extended
+// key usage nested down the chain, the intermediate's name constraints
+// and path length, unhandled critical extensions of either. The root's
+// part is checked per call where it depends on the time (its validity
+// period, and the CA's in the trusted root) and once otherwise.
 //
-// A CA whose shape falls outside this (no intermediates, an intermediate
-// not issued by the root itself, name constraints or a restrictive path
-// length or extended key usage on the root) is not wrapped: sigstore-go's
-// FulcioCertificateAuthority verifies the whole chain every time.
-// TestFastCADifferential shows both agree on accept and refuse.
+// What crypto/x509 would do differently with the root as the anchor is
+// excluded when the fast CA is built (the CA is then not wrapped, and
+// sigstore-go's FulcioCertificateAuthority verifies the whole chain on
+// every call):
+//
+//   - the root constrains the chain: name constraints, an extended key
+//     usage other than any or code signing, a path length that leaves no
+//     room for one intermediate, unhandled critical extensions;
+//   - an intermediate is not issued by the root itself (its issuer is not
+//     the root's subject, its signature does not verify, it is not a CA),
+//     or has the root's subject (so that one intermediate could chain
+//     through another);
+//   - an intermediate carries policy constraints or policy mappings, which
+//     RFC 5280 policy processing reads only below the trust anchor.
+//
+// and at each call a leaf that requires an explicit policy (the one leaf
+// field whose policy outcome depends on the certificates above it) is
+// verified with the whole chain.
+//
+// TestFastCADifferential shows that this and crypto/x509's full Verify
+// agree on accept and refuse for every conformance, signtest and mutated
+// chain.
 type fastCA struct {
 	ca      *root.FulcioCertificateAuthority
 	anchors *x509.CertPool
@@ -43,28 +59,30 @@ func newFastCA(ca root.CertificateAuthority) root.CertificateAuthority {
 	}
 	anchors := x509.NewCertPool()
 	for _, in := range fca.Intermediates {
-		if !bytes.Equal(in.RawIssuer, fca.Root.RawSubject) || !in.BasicConstraintsValid || !in.IsCA {
+		if in == nil || !bytes.Equal(in.RawIssuer, fca.Root.RawSubject) || bytes.Equal(in.RawSubject, fca.Root.RawSubject) ||
+			!in.BasicConstraintsValid || !in.IsCA || hasPolicyConstraints(in) {
 			return ca
 		}
-		// The intermediate's signature by the root, once. (Its validity
-		// and the root's are checked per call, at the observed time.)
+		// The intermediate's signature by the root, once (CheckSignatureFrom
+		// also checks the root's basic constraints and certSign usage).
 		if err := in.CheckSignatureFrom(fca.Root); err != nil {
 			return ca
 		}
 		anchors.AddCert(in)
 	}
-	// A leaf the root signed itself is a chain of two, verified whole.
+	// A leaf the root signed itself is a chain of two: the root is the
+	// anchor, as in the full verification.
 	anchors.AddCert(fca.Root)
 	return &fastCA{ca: fca, anchors: anchors}
 }
 
-// plainRoot reports whether root constrains nothing beyond what the
-// per-call checks of fastCA cover.
+// plainRoot reports whether r constrains nothing beyond what the per-call
+// checks of fastCA cover.
 func plainRoot(r *x509.Certificate) bool {
 	if !r.BasicConstraintsValid || !r.IsCA {
 		return false
 	}
-	if r.MaxPathLen == 0 { // room for no intermediate (-1: no limit)
+	if r.MaxPathLen == 0 || (r.MaxPathLen < 0 && r.MaxPathLenZero) { // no room for an intermediate
 		return false
 	}
 	if r.PermittedDNSDomainsCritical || len(r.PermittedDNSDomains) > 0 || len(r.ExcludedDNSDomains) > 0 ||
@@ -83,15 +101,28 @@ func plainRoot(r *x509.Certificate) bool {
 	return len(r.UnhandledCriticalExtensions) == 0
 }
 
+// hasPolicyConstraints reports whether c carries policy constraints,
+// inhibitAnyPolicy or policy mappings (unset counts are -1 when parsed).
+func hasPolicyConstraints(c *x509.Certificate) bool {
+	return c.RequireExplicitPolicy > 0 || c.RequireExplicitPolicyZero ||
+		c.InhibitPolicyMapping > 0 || c.InhibitPolicyMappingZero ||
+		c.InhibitAnyPolicy > 0 || c.InhibitAnyPolicyZero ||
+		len(c.PolicyMappings) > 0
+}
+
 var (
 	errCANotYetValid = errors.New("certificate is not valid yet")
 	errCANoLonger    = errors.New("certificate is no longer valid")
-	errRootNotValid  = errors.New("x509: the trusted root is not valid at the observed time")
+	errRootNotValid  = errors.New("x509: the trusted root certificate is not valid at the observed time")
 )
 
 // Verify verifies leaf at observerTimestamp, as
-// root.FulcioCertificateAuthority.Verify does.
+// root.FulcioCertificateAuthority.Verify does, and returns the same
+// chains (leaf, intermediate, root).
 func (f *fastCA) Verify(leaf *x509.Certificate, observerTimestamp time.Time) ([][]*x509.Certificate, error) {
+	if leaf.RequireExplicitPolicyZero || hasPolicyConstraints(leaf) {
+		return f.ca.Verify(leaf, observerTimestamp)
+	}
 	if !f.ca.ValidityPeriodStart.IsZero() && observerTimestamp.Before(f.ca.ValidityPeriodStart) {
 		return nil, errCANotYetValid
 	}
@@ -117,7 +148,8 @@ func (f *fastCA) Verify(leaf *x509.Certificate, observerTimestamp time.Time) ([]
 	return chains, nil
 }
 
-// fastMaterial is trusted material whose Fulcio CAs are fastCAs.
+// fastMaterial is trusted material whose Fulcio CAs are fastCAs where
+// their shape allows; everything else is the wrapped material's.
 type fastMaterial struct {
 	root.TrustedMaterial
 	cas []root.CertificateAuthority
@@ -134,14 +166,40 @@ func newFastMaterial(tm root.TrustedMaterial) root.TrustedMaterial {
 	return m
 }
 
-// materialFor returns the trusted material to verify a bundle whose
-// verification material carries intermediates (v0.1/v0.2 chains) or not:
-// sigstore-go adds a bundle's intermediates only to its own
-// FulcioCertificateAuthority, so such bundles get the plain material.
-func (t *TrustedRoot) materialFor(bundleIntermediates int) root.TrustedMaterial {
-	if bundleIntermediates > 0 {
-		return t.material
-	}
+// materialFor returns the trusted material to verify a certificate
+// bundle with: the fast material, built once per TrustedRoot (safe for
+// concurrent use), unless the bundle carries an intermediate that a
+// wrapped CA does not already hold. sigstore-go adds a bundle's
+// intermediates (v0.1 and v0.2 chains) to every
+// root.FulcioCertificateAuthority it verifies with, which a fastCA does
+// not take; when each wrapped CA holds them already (the public-good
+// chains), adding them changes nothing and the fast material verifies
+// the same.
+func (t *TrustedRoot) materialFor(bundleIntermediates []*x509.Certificate) root.TrustedMaterial {
 	t.fastOnce.Do(func() { t.fast = newFastMaterial(t.material) })
+	if len(bundleIntermediates) == 0 {
+		return t.fast
+	}
+	for _, ca := range t.fast.FulcioCertificateAuthorities() {
+		f, ok := ca.(*fastCA)
+		if !ok {
+			continue
+		}
+		for _, in := range bundleIntermediates {
+			if !f.holds(in) {
+				return t.material
+			}
+		}
+	}
 	return t.fast
+}
+
+// holds reports whether c is one of f's intermediates, byte for byte.
+func (f *fastCA) holds(c *x509.Certificate) bool {
+	for _, in := range f.ca.Intermediates {
+		if c != nil && bytes.Equal(in.Raw, c.Raw) {
+			return true
+		}
+	}
+	return false
 }

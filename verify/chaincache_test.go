@@ -156,7 +156,140 @@ func TestFastCADifferential(t *testing.T) {
 		l := p.leaf(t, p.inter, p.interKey, nil)
 		agreeCA(t, name, p.ca(), l, around(l)...)
 	}
+	// Validity: a root that expires before its intermediate, an
+	// intermediate that expires before its leaf, a CA validity window in
+	// the trusted root narrower than the certificates'.
+	short := newTestPKIWith(t, func(c *x509.Certificate) { c.NotAfter = base.AddDate(1, 0, 0).Add(5 * time.Minute) }, nil)
+	sl := short.leaf(t, short.inter, short.interKey, nil)
+	if !verify.IsFastCA(verify.NewFastCA(short.ca())) {
+		t.Error("short-lived root: not wrapped")
+	}
+	if agreeCA(t, "root expires first", short.ca(), sl, around(sl)...) == 0 {
+		t.Error("short-lived root: leaf refused at every time")
+	}
+	win := pki.ca()
+	win.ValidityPeriodStart, win.ValidityPeriodEnd = good.NotBefore.Add(time.Minute), good.NotBefore.Add(2*time.Minute)
+	agreeCA(t, "CA validity window", win, good, append(around(good), good.NotBefore.Add(90*time.Second))...)
+
+	// Path length: a root with room for exactly one intermediate (wrapped),
+	// and a chain of two intermediates under an intermediate of path
+	// length 0 (not wrapped: the second is not issued by the root).
+	one := newTestPKIWith(t, func(c *x509.Certificate) { c.MaxPathLen = 1 }, nil)
+	if !verify.IsFastCA(verify.NewFastCA(one.ca())) {
+		t.Error("root of path length 1: not wrapped")
+	}
+	ol := one.leaf(t, one.inter, one.interKey, nil)
+	if agreeCA(t, "root path length 1", one.ca(), ol, around(ol)...) == 0 {
+		t.Error("root path length 1: refused")
+	}
+	subKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	sub := mustCreate(t, &x509.Certificate{
+		SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "sub-intermediate", Organization: []string{randName()}},
+		NotBefore: base, NotAfter: base.AddDate(5, 0, 0), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}, MaxPathLen: -1,
+	}, pki.inter, &subKey.PublicKey, pki.interKey)
+	deep := &root.FulcioCertificateAuthority{Root: pki.root, Intermediates: []*x509.Certificate{pki.inter, sub}}
+	if verify.IsFastCA(verify.NewFastCA(deep)) {
+		t.Error("two-level intermediates: wrapped")
+	}
+	dl := pki.leaf(t, sub, subKey, nil)
+	agreeCA(t, "intermediate path length 0 exceeded", deep, dl, around(dl)...)
+	agreeCA(t, "intermediate path length 0 exceeded (fast CA)", ca, dl, around(dl)...)
+
+	// An intermediate with an unknown critical extension (wrapped: x509
+	// refuses it as the anchor, per call, as it does in the full chain).
+	crit := newTestPKIWith(t, nil, func(c *x509.Certificate) {
+		c.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 2}, Critical: true, Value: []byte{5, 0}}}
+	})
+	cl := crit.leaf(t, crit.inter, crit.interKey, nil)
+	if agreeCA(t, "intermediate with an unknown critical extension", crit.ca(), cl, around(cl)...) != 0 {
+		t.Error("intermediate with an unknown critical extension: accepted")
+	}
+	// An intermediate that is not a CA, or may not sign certificates.
+	for name, mut := range map[string]func(*x509.Certificate){
+		"intermediate not a CA":         func(c *x509.Certificate) { c.IsCA, c.MaxPathLen, c.MaxPathLenZero = false, -1, false },
+		"intermediate without certSign": func(c *x509.Certificate) { c.KeyUsage = x509.KeyUsageDigitalSignature },
+		"intermediate server-auth EKU":  func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} },
+	} {
+		p := newTestPKIWith(t, nil, mut)
+		l := p.leaf(t, p.inter, p.interKey, nil)
+		agreeCA(t, name, p.ca(), l, around(l)...)
+	}
+
+	// Policies: RFC 5280 policy processing starts below the trust anchor,
+	// so an intermediate's policy constraints keep its CA unwrapped, and a
+	// leaf that requires an explicit policy is verified with the whole
+	// chain. requireExplicitPolicy 0 (policyConstraints, 2.5.29.36).
+	requireExplicit := pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 36}, Critical: true, Value: []byte{0x30, 0x03, 0x80, 0x01, 0x00}}
+	pol := newTestPKIWith(t, nil, func(c *x509.Certificate) { c.ExtraExtensions = []pkix.Extension{requireExplicit} })
+	if verify.IsFastCA(verify.NewFastCA(pol.ca())) {
+		t.Error("intermediate with policy constraints: wrapped")
+	}
+	pl := pol.leaf(t, pol.inter, pol.interKey, nil)
+	agreeCA(t, "intermediate requires an explicit policy", pol.ca(), pl, around(pl)...)
+	policyY := x509.OID{}
+	if o, err := x509.OIDFromInts([]uint64{1, 3, 6, 1, 4, 1, 99999, 7}); err == nil {
+		policyY = o
+	}
+	policyX, _ := x509.OIDFromInts([]uint64{1, 3, 6, 1, 4, 1, 99999, 8})
+	withPolicy := newTestPKIWith(t, nil, func(c *x509.Certificate) { c.Policies = []x509.OID{policyY} })
+	if !verify.IsFastCA(verify.NewFastCA(withPolicy.ca())) {
+		t.Error("intermediate with a certificate policy: not wrapped")
+	}
+	for name, mut := range map[string]func(*x509.Certificate){
+		"leaf requires an explicit policy, has another": func(c *x509.Certificate) {
+			c.Policies = []x509.OID{policyX}
+			c.ExtraExtensions = []pkix.Extension{requireExplicit}
+		},
+		"leaf requires an explicit policy, has it": func(c *x509.Certificate) {
+			c.Policies = []x509.OID{policyY}
+			c.ExtraExtensions = []pkix.Extension{requireExplicit}
+		},
+		"leaf with another policy": func(c *x509.Certificate) { c.Policies = []x509.OID{policyX} },
+	} {
+		l := withPolicy.leaf(t, withPolicy.inter, withPolicy.interKey, mut)
+		agreeCA(t, name, withPolicy.ca(), l, around(l)...)
+		l = pki.leaf(t, pki.inter, pki.interKey, mut)
+		agreeCA(t, name+" (no policy above)", ca, l, around(l)...)
+	}
 	t.Logf("%d conformance leaves (%d accepted checks), %d fast CAs", leaves, accepted, fastCAs)
+}
+
+// TestMaterialFor: a bundle whose intermediates the trusted root already
+// holds (the public-good v0.1 and v0.2 chains) gets the fast CAs; one
+// carrying an intermediate the root does not hold gets sigstore-go's, to
+// which sigstore-go adds it.
+func TestMaterialFor(t *testing.T) {
+	tr, err := verify.PublicGood()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := func(tm root.TrustedMaterial) bool {
+		for _, ca := range tm.FulcioCertificateAuthorities() {
+			if verify.IsFastCA(ca) {
+				return true
+			}
+		}
+		return false
+	}
+	if !fast(verify.MaterialFor(tr, nil)) {
+		t.Fatal("public-good: no fast CA")
+	}
+	// The chains of bundle-with-root-cert_fail (refused before this for
+	// its root) without the root: the public-good intermediate.
+	for _, ca := range tr.Material().FulcioCertificateAuthorities() {
+		fca := ca.(*root.FulcioCertificateAuthority)
+		if len(fca.Intermediates) == 0 {
+			continue
+		}
+		if !fast(verify.MaterialFor(tr, fca.Intermediates)) {
+			t.Errorf("a bundle carrying the trusted intermediate %s did not get the fast CAs", fca.Intermediates[0].Subject)
+		}
+	}
+	other := newTestPKI(t)
+	if fast(verify.MaterialFor(tr, []*x509.Certificate{other.inter})) {
+		t.Error("an unknown intermediate got the fast CAs")
+	}
 }
 
 type testPKI struct {

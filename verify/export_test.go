@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"crypto/x509"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
@@ -59,3 +60,8 @@ func NewFastCA(ca root.CertificateAuthority) root.CertificateAuthority { return 
 
 // IsFastCA reports whether ca is a fastCA.
 func IsFastCA(ca root.CertificateAuthority) bool { _, ok := ca.(*fastCA); return ok }
+
+// MaterialFor is (*TrustedRoot).materialFor.
+func MaterialFor(t *TrustedRoot, bundleIntermediates []*x509.Certificate) root.TrustedMaterial {
+	return t.materialFor(bundleIntermediates)
+}

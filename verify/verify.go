@@ -230,7 +230,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			return nil, failf(CheckIdentity, ErrIdentity, "bundle is signed with a certificate; the policy accepts only public keys")
 		}
 		var err error
-		if sgres, err = run(v.trust.materialFor(len(vc.Intermediates())), sgverify.NewPolicy(artOpt, sgverify.WithoutIdentitiesUnsafe()), ""); err != nil {
+		if sgres, err = run(v.trust.materialFor(vc.Intermediates()), sgverify.NewPolicy(artOpt, sgverify.WithoutIdentitiesUnsafe()), ""); err != nil {
 			return nil, err
 		}
 	} else {
