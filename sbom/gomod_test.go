@@ -62,7 +62,7 @@ func gomodTool(t testing.TB) string {
 		if os.Getenv("CHAINPROOF_CI") != "" {
 			t.Fatal("CHAINPROOF_CYCLONEDX_GOMOD is not set in CI (.ci/build.d/45-cyclonedx-gomod.sh builds it)")
 		}
-		itest.Skip(t, "cyclonedx-gomod", "CHAINPROOF_CYCLONEDX_GOMOD not set: run .ci/build.d/45-cyclonedx-gomod.sh and point it at the binary")
+		itest.Skip(t, itest.CycloneDXGomod, "CHAINPROOF_CYCLONEDX_GOMOD not set: run .ci/build.d/45-cyclonedx-gomod.sh and point it at the binary")
 	}
 	return tool
 }

@@ -61,7 +61,7 @@ func missing(t testing.TB, what string) {
 	if os.Getenv(EnvCI) != "" {
 		t.Fatalf("registrytest: %s (%s is set: .ci/run must provide it; see .ci/test.d/15-registries-up.sh)", what, EnvCI)
 	}
-	itest.Skip(t, "registries", fmt.Sprintf("registrytest: %s (run under .ci/with-services; see internal/registrytest)", what))
+	itest.Skip(t, itest.Registries, fmt.Sprintf("registrytest: %s (run under .ci/with-services; see internal/registrytest)", what))
 }
 
 func fromEnv(t testing.TB, env, nm string, referrers bool) Registry {

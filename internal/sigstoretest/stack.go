@@ -84,7 +84,7 @@ func Local(t testing.TB) *Stack {
 	t.Helper()
 	dir := os.Getenv(EnvDir)
 	if dir == "" {
-		itest.Skip(t, "local Sigstore", "local sigstore not running (set "+EnvDir+"; .ci/run starts it)")
+		itest.Skip(t, itest.LocalSigstore, "local sigstore not running (set "+EnvDir+"; .ci/run starts it)")
 	}
 	s, err := Open(dir)
 	if err != nil {

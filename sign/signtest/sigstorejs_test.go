@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chainproof/chainproof/internal/itest"
 )
 
 // TestGoldensWithSigstoreJS has an independent implementation, sigstore-js
@@ -16,7 +18,7 @@ import (
 func TestGoldensWithSigstoreJS(t *testing.T) {
 	script := os.Getenv("CHAINPROOF_SIGSTORE_JS")
 	if script == "" {
-		t.Skip("CHAINPROOF_SIGSTORE_JS not set (.ci/test.d/83-signtest-sigstore-js.sh sets it)")
+		itest.Skip(t, itest.SigstoreJS, "CHAINPROOF_SIGSTORE_JS not set (.ci/test.d/83-signtest-sigstore-js.sh sets it)")
 	}
 	node := os.Getenv("CHAINPROOF_NODE")
 	if node == "" {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chainproof/chainproof/internal/itest"
 	"github.com/chainproof/chainproof/internal/sigstoretest"
 	"github.com/chainproof/chainproof/sign"
 	"github.com/chainproof/chainproof/sign/signtest"
@@ -96,7 +97,7 @@ func TestSignBundle(t *testing.T) {
 func TestSigstoreJS(t *testing.T) {
 	script, bin := os.Getenv("CHAINPROOF_SIGSTORE_JS"), os.Getenv("CHAINPROOF_CONFORMANCE_BIN")
 	if script == "" || bin == "" {
-		t.Skip("CHAINPROOF_SIGSTORE_JS / CHAINPROOF_CONFORMANCE_BIN not set (.ci/test.d/82-sigstore-js.sh sets them)")
+		itest.Skip(t, itest.SigstoreJS, "CHAINPROOF_SIGSTORE_JS / CHAINPROOF_CONFORMANCE_BIN not set (.ci/test.d/82-sigstore-js.sh sets them)")
 	}
 	s := sigstoretest.Local(t)
 	dir := t.TempDir()
