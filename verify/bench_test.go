@@ -630,3 +630,26 @@ func precertTBS(tbs []byte, oid asn1.ObjectIdentifier) []byte {
 	})
 	return out.BytesOrPanic()
 }
+
+// TestSigstoreBundle: ParseBundle has sigstore-go check the bundle's
+// shape without parsing its log entries a second time; Sigstore() still
+// returns the bundle as bundle.NewBundle makes it.
+func TestSigstoreBundle(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		promise, proof bool
+	}{
+		{"happy-path-v0.1", true, true},
+		{"happy-path-v0.3", true, true},
+		{"rekor2-happy-path", false, true},
+	} {
+		b, err := verify.ReadBundleFile(filepath.Join(casesDir, c.name, "bundle.sigstore.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb := b.Sigstore()
+		if sb.HasInclusionPromise() != c.promise || sb.HasInclusionProof() != c.proof || sb != b.Sigstore() {
+			t.Errorf("%s: promise %v, proof %v", c.name, sb.HasInclusionPromise(), sb.HasInclusionProof())
+		}
+	}
+}

@@ -39,6 +39,11 @@ type Bundle struct {
 	entriesOnce sync.Once
 	entries     []*tlog.Entry
 	entriesErr  error
+
+	// full is b as bundle.NewBundle makes it (its log entries parsed by
+	// sigstore-go too), built only if Sigstore is called.
+	fullOnce sync.Once
+	full     *bundle.Bundle
 }
 
 func (b *Bundle) tlogEntries() ([]*tlog.Entry, error) {
@@ -58,8 +63,17 @@ func (b *Bundle) tlogEntries() ([]*tlog.Entry, error) {
 	return b.entries, b.entriesErr
 }
 
-// Sigstore returns the underlying sigstore-go bundle.
-func (b *Bundle) Sigstore() *bundle.Bundle { return b.b }
+// Sigstore returns the underlying sigstore-go bundle, as
+// bundle.NewBundle makes it.
+func (b *Bundle) Sigstore() *bundle.Bundle {
+	b.fullOnce.Do(func() {
+		b.full = b.b
+		if full, err := bundle.NewBundle(b.b.Bundle); err == nil {
+			b.full = full
+		}
+	})
+	return b.full
+}
 
 // MediaType returns the bundle's media type.
 func (b *Bundle) MediaType() string { return b.b.MediaType }
@@ -196,13 +210,33 @@ func newBundle(pb *protobundle.Bundle) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := bundle.NewBundle(pb)
-	if err != nil {
+	// sigstore-go's NewBundle checks the bundle's shape, and parses every
+	// log entry again to learn whether one has a promise or a proof (what
+	// checkLogEntries required of each): it checks the bundle without its
+	// entries, and verification uses checkLogEntries' (hasInclusionPromise
+	// stands for bundle.Bundle's flag). Sigstore() builds NewBundle's
+	// value on demand.
+	shape := &protobundle.Bundle{MediaType: pb.GetMediaType(), Content: pb.GetContent()}
+	if vm := pb.GetVerificationMaterial(); vm != nil {
+		shape.VerificationMaterial = &protobundle.VerificationMaterial{Content: vm.GetContent(), TimestampVerificationData: vm.GetTimestampVerificationData()}
+	}
+	if _, err := bundle.NewBundle(shape); err != nil {
 		return nil, fail(CheckBundle, ErrBundle, err)
 	}
-	out := &Bundle{b: b}
+	out := &Bundle{b: &bundle.Bundle{Bundle: pb}}
 	out.entriesOnce.Do(func() { out.entries = entries })
 	return out, nil
+}
+
+// hasInclusionPromise is bundle.Bundle.HasInclusionPromise for a bundle
+// whose entries sigstore-go has not parsed (newBundle).
+func hasInclusionPromise(b *bundle.Bundle) bool {
+	for _, e := range b.GetVerificationMaterial().GetTlogEntries() {
+		if len(e.GetInclusionPromise().GetSignedEntryTimestamp()) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Bundle media types: each version has two spellings.

@@ -409,7 +409,7 @@ func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) (o []sgverify.Verifie
 			o = append(o, sgverify.WithSignedCertificateTimestamps(1))
 			requireSCT = true
 		}
-		promise = b.HasInclusionPromise()
+		promise = hasInclusionPromise(b)
 		if promise {
 			o = append(o, sgverify.WithIntegratedTimestamps(1))
 		}
