@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -651,5 +653,75 @@ func TestSigstoreBundle(t *testing.T) {
 		if sb.HasInclusionPromise() != c.promise || sb.HasInclusionProof() != c.proof || sb != b.Sigstore() {
 			t.Errorf("%s: promise %v, proof %v", c.name, sb.HasInclusionPromise(), sb.HasInclusionProof())
 		}
+	}
+}
+
+// BenchmarkImportCost measures what importing this package adds to a
+// program's start: two programs are built, one that imports verify and
+// does nothing else, one that imports nothing, and each op starts both
+// (alternately). It reports both start times and the difference, and logs
+// the package initializations that cost the most (GODEBUG=inittrace=1).
+func BenchmarkImportCost(b *testing.B) {
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	dir := b.TempDir()
+	progs := map[string]string{
+		"with":    "package main\n\nimport _ \"github.com/chainproof/chainproof/verify\"\n\nfunc main() {}\n",
+		"without": "package main\n\nfunc main() {}\n",
+	}
+	for name, src := range progs {
+		path := filepath.Join(dir, name+".go")
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		// Built from this directory, inside the module.
+		if out, err := exec.Command(gobin, "build", "-o", filepath.Join(dir, name), path).CombinedOutput(); err != nil {
+			b.Fatalf("build %s: %v\n%s", name, err, out)
+		}
+	}
+	start := func(name string) time.Duration {
+		t0 := time.Now()
+		if err := exec.Command(filepath.Join(dir, name)).Run(); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	var with, without time.Duration
+	for b.Loop() {
+		without += start("without")
+		with += start("with")
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(b.N) / 1e6 }
+	b.ReportMetric(ms(with), "with-ms")
+	b.ReportMetric(ms(without), "without-ms")
+	b.ReportMetric(ms(with-without), "added-ms")
+
+	// Which initializations cost it: "init PKG @T ms, D ms clock, ...".
+	cmd := exec.Command(filepath.Join(dir, "with"))
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatal(err)
+	}
+	type cost struct {
+		pkg string
+		ms  float64
+	}
+	var costs []cost
+	var total float64
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 || f[0] != "init" {
+			continue
+		}
+		var d float64
+		if _, err := fmt.Sscan(f[4], &d); err == nil {
+			costs = append(costs, cost{f[1], d})
+			total += d
+		}
+	}
+	sort.Slice(costs, func(i, j int) bool { return costs[i].ms > costs[j].ms })
+	b.ReportMetric(total, "init-ms")
+	for _, c := range costs[:min(8, len(costs))] {
+		b.Logf("init %-60s %5.2f ms", c.pkg, c.ms)
 	}
 }
