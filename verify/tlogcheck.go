@@ -56,7 +56,7 @@ func checkLogBinding(ctx context.Context, b *Bundle, trust root.TrustedMaterial,
 			return bad("no log in the trusted root (%s) has this entry's log ID %s: was the bundle made with another Sigstore instance? Pass its trusted root in Options.TrustedRoot", trustName, logID)
 		}
 		if e.HasInclusionPromise() {
-			if err := tlog.VerifySET(e, logs); err != nil {
+			if err := verifySET(e, logs); err != nil {
 				return bad("signed entry timestamp: %w", err)
 			}
 		}

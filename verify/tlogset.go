@@ -1,0 +1,63 @@
+package verify
+
+import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strconv"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
+)
+
+// maxExactJSONInt is the bound below which canonical JSON (RFC 8785, which
+// writes numbers as IEEE 754 doubles do) writes an integer as its decimal
+// digits.
+const maxExactJSONInt = 1 << 53
+
+// verifySET is tlog.VerifySET without its JSON encoder and canonicalizer
+// (about 80 KB allocated per call): the signed payload
+// {"body","integratedTime","logID","logIndex"} is written directly in its
+// canonical form (keys in order, integers in decimal; the base64 body and
+// the hex log ID need no escaping), hashed and checked with the log's
+// ECDSA key, after the same checks of the log's validity at the entry's
+// integrated time. Anything else (a Rekor v2 entry, a key of another type,
+// numbers canonical JSON would not write as plain digits) takes
+// tlog.VerifySET itself. TestVerifySET holds both to the same answers.
+func verifySET(e *tlog.Entry, logs map[string]*root.TransparencyLog) error {
+	tle := e.TransparencyLogEntry()
+	logID := hex.EncodeToString([]byte(e.LogKeyID()))
+	it, idx := tle.GetIntegratedTime(), e.LogIndex()
+	log, ok := logs[logID]
+	if !ok || e.IsRekorV2() || it < 0 || it >= maxExactJSONInt || idx < 0 || idx >= maxExactJSONInt {
+		return tlog.VerifySET(e, logs)
+	}
+	key, ok := log.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return tlog.VerifySET(e, logs)
+	}
+	if log.ValidityPeriodStart.IsZero() {
+		return errors.New("rekor validity period start time not set")
+	}
+	if at := e.IntegratedTime(); log.ValidityPeriodStart.After(at) || (!log.ValidityPeriodEnd.IsZero() && log.ValidityPeriodEnd.Before(at)) {
+		return errors.New("rekor log public key not valid at payload integrated time")
+	}
+	body := tle.GetCanonicalizedBody()
+	buf := make([]byte, 0, 80+base64.StdEncoding.EncodedLen(len(body))+len(logID))
+	buf = append(buf, `{"body":"`...)
+	buf = base64.StdEncoding.AppendEncode(buf, body)
+	buf = append(buf, `","integratedTime":`...)
+	buf = strconv.AppendInt(buf, it, 10)
+	buf = append(buf, `,"logID":"`...)
+	buf = append(buf, logID...)
+	buf = append(buf, `","logIndex":`...)
+	buf = strconv.AppendInt(buf, idx, 10)
+	buf = append(buf, '}')
+	h := sha256.Sum256(buf)
+	if !ecdsa.VerifyASN1(key, h[:], tle.GetInclusionPromise().GetSignedEntryTimestamp()) {
+		return errors.New("unable to verify SET")
+	}
+	return nil
+}
