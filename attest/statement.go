@@ -19,8 +19,11 @@ const (
 	PayloadType = "application/vnd.in-toto+json"
 
 	// MaxStatementSize bounds an encoded statement (and an encoded
-	// predicate or SBOM document) in bytes.
-	MaxStatementSize = 16 << 20
+	// predicate or SBOM document) in bytes: 96 MiB, the largest DSSE
+	// payload a bundle of verify.MaxBundleSize (128 MiB) can carry in
+	// base64, so that every statement package verify accepts, this
+	// package reads, and the other way round.
+	MaxStatementSize = 96 << 20
 	// MaxSubjects bounds the number of subjects in a statement: the
 	// limit sigstore-go's verifier applies, so that every statement
 	// this package builds verifies there and in package verify.

@@ -231,7 +231,4 @@
 // reached through sigstore-go's tlog and verify packages; genproto and
 // grpc through protobuf-specs and rekor-tiles. Importing verify costs 5 ms
 // or less only without those on its path (the goal of issue 14, not met).
-// BenchmarkLargePredicateHeap fails since attest.ParseStatement bounds a
-// statement at attest.MaxStatementSize (16 MiB): its 50 MB predicate is
-// refused before the heap is measured.
 package verify
