@@ -154,7 +154,7 @@ func decodeDocument(data []byte, v any) error {
 }
 
 // yamlToJSON converts a YAML document to JSON; yaml.v3 refuses duplicate
-// keys itself.
+// keys itself, and yamlValue checks again with strictjson.Keys.
 func yamlToJSON(data []byte) ([]byte, error) {
 	var n yaml.Node
 	if err := yaml.Unmarshal(data, &n); err != nil {
@@ -179,6 +179,7 @@ func yamlValue(n *yaml.Node, path string, depth int) (any, error) {
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
+		var keys strictjson.Keys
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
@@ -188,7 +189,7 @@ func yamlValue(n *yaml.Node, path string, depth int) (any, error) {
 			if path != "$" {
 				child = path + "." + k.Value
 			}
-			if _, dup := m[k.Value]; dup {
+			if err := keys.Add(k.Value); err != nil {
 				return nil, docError(child, "duplicate key")
 			}
 			v, err := yamlValue(n.Content[i+1], child, depth+1)

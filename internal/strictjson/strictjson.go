@@ -126,8 +126,9 @@ func unquote(quoted []byte) (string, error) {
 }
 
 // Keys is the set of keys seen in one JSON object, compared after
-// unescaping. It is the module's one duplicate-key check: CheckObject and
-// package dsse's streaming parser both use it. The zero value is empty.
+// unescaping. It is the module's one duplicate-key check: CheckObject, package
+// dsse's streaming parser and verify's YAML policy reader use it (proof's
+// canonicalizer finds a duplicate as a by-product of sorting the keys). The zero value is empty.
 type Keys struct {
 	m map[string]struct{}
 }
