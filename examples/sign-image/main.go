@@ -32,7 +32,6 @@ package main
 import (
 	"context"
 	"crypto"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -57,8 +56,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sign-image", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	signingConfig := fs.String("signing-config", "", "signing_config.json of real services")
-	trustedRoot := fs.String("trusted-root", "", "trusted_root.json of those services")
+	services := stack.AddFlags(fs)
 	sbomFile := fs.String("sbom", "", "CycloneDX or SPDX JSON SBOM to attest")
 	keyFile := fs.String("key", "", "PEM PKCS#8 private key (ECDSA or Ed25519); default: keyless")
 	predType := fs.String("type", "", "predicate type of -predicate (URI or cosign short name)")
@@ -112,7 +110,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		key = k
 	}
-	signer, opts, s, err := signOptions(*signingConfig, *trustedRoot, *trOut)
+	signer, opts, s, err := signOptions(services, *trOut)
 	if err != nil {
 		fmt.Fprintln(stderr, "sign-image:", err)
 		return 2
@@ -175,25 +173,22 @@ const maxInput = 64 << 20
 // (signing config, trusted root, $SIGSTORE_ID_TOKEN) or for an in-process
 // Sigstore served on loopback (its trusted root written to trOut) until
 // the stack is closed.
-func signOptions(signingConfig, trustedRoot, trOut string) (sign.Signer, sign.Options, *stack.Stack, error) {
-	if (signingConfig == "") != (trustedRoot == "") {
-		return sign.Signer{}, sign.Options{}, nil, errors.New("-signing-config and -trusted-root go together")
+func signOptions(f *stack.Flags, trOut string) (sign.Signer, sign.Options, *stack.Stack, error) {
+	if err := f.Check(); err != nil {
+		return sign.Signer{}, sign.Options{}, nil, err
 	}
-	if signingConfig != "" {
-		s, err := stack.Real(signingConfig, trustedRoot)
-		if err != nil {
-			return sign.Signer{}, sign.Options{}, nil, err
-		}
-		return sign.Keyless(sign.EnvToken("")), sign.Options{Services: s.Services, TrustedRoot: s.Trust}, s, nil
-	}
-	s, err := stack.Embedded()
-	if err == nil {
-		err = cli.WriteFile(trOut, s.TrustedJSON)
-	}
+	s, err := f.Open()
 	if err != nil {
+		return sign.Signer{}, sign.Options{}, nil, err
+	}
+	opts := sign.Options{Services: s.Services, TrustedRoot: s.Trust}
+	if f.IsReal() {
+		return sign.Keyless(sign.EnvToken("")), opts, s, nil
+	}
+	if err := cli.WriteFile(trOut, s.TrustedJSON); err != nil {
 		s.Close()
 		return sign.Signer{}, sign.Options{}, nil, err
 	}
 	alice := sign.Keyless(sign.StaticToken(s.Sigstore.Token(signtest.Email("alice@example.com"))))
-	return alice, sign.Options{Services: s.Services, TrustedRoot: s.Trust}, s, nil
+	return alice, opts, s, nil
 }
