@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,9 +24,9 @@ import (
 	"github.com/chainproof/chainproof/verify"
 )
 
-// agree verifies data both ways, through verify's memory-lean DSSE path
-// and through sigstore-go's Verifier.Verify behind the same seam, and
-// fails when one accepts what the other refuses.
+// agree verifies data both ways, through verify's own pipeline and
+// through sigstore-go's Verifier.Verify behind the same seam, and fails
+// when one accepts what the other refuses.
 func agree(t *testing.T, what string, data []byte, art func() verify.Artifact, p verify.Policy, opts verify.Options) (accepted bool) {
 	t.Helper()
 	v, err := verify.New(opts)
@@ -40,21 +42,23 @@ func agree(t *testing.T, what string, data []byte, art func() verify.Artifact, p
 		return err
 	}
 	lean := run()
-	restore := verify.UseSigstoreGoDSSE()
+	restore := verify.UseSigstoreGo()
 	sg := run()
 	restore()
 	if (lean == nil) != (sg == nil) {
-		t.Errorf("%s: lean path: %v; sigstore-go: %v", what, lean, sg)
+		t.Errorf("%s: verify's pipeline: %v; sigstore-go: %v", what, lean, sg)
 	}
 	return lean == nil
 }
 
-// TestDifferentialDSSE: verify's DSSE path and sigstore-go's
-// Verifier.Verify agree on accept/refuse on every conformance bundle, on
-// signtest bundles (keyless and key-signed, Rekor v1 and v2), and on every
-// truncation and single-byte flip of a DSSE bundle. The local-Sigstore
-// bundles are in TestDifferentialDSSELocalSigstore.
-func TestDifferentialDSSE(t *testing.T) {
+// TestDifferentialPipeline: verify's own pipeline (pipeline.go) and
+// sigstore-go's Verifier.Verify agree on accept/refuse on every
+// conformance bundle, on signtest bundles (message signatures and DSSE,
+// keyless and key-signed, Rekor v1 and v2, with and without timestamps),
+// and on every truncation and single-byte flip of a DSSE bundle and of a
+// Rekor v1 message-signature bundle. The local-Sigstore bundles are in
+// TestDifferentialLocalSigstore.
+func TestDifferentialPipeline(t *testing.T) {
 	entries, err := os.ReadDir(casesDir)
 	if err != nil {
 		t.Fatal(err)
@@ -125,29 +129,71 @@ func TestDifferentialDSSE(t *testing.T) {
 	}
 	agree(t, "key, no log, strict", kdata, art, keyPol, verify.Options{TrustedRoot: st.TrustedRoot()})
 
+	// Message signatures: keyless in each shape signtest mints, and
+	// key-signed (ECDSA and Ed25519, logged and not) through package sign.
+	var blobBundle []byte
+	for _, mo := range []signtest.MintOptions{{RekorV1: true, NoTimestamp: true}, {}, {RekorV1: true}, {NoLogEntry: true}, {NoTimestamp: true}} {
+		data, err := st.SignBlob(alice, artifact, mo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if blobBundle == nil {
+			blobBundle = data
+		}
+		if !agree(t, "signtest blob", data, art, pol, opts) && !mo.NoLogEntry && !mo.NoTimestamp {
+			t.Errorf("signtest blob %+v refused", mo)
+		}
+		agree(t, "signtest blob, other artifact", data, func() verify.Artifact { return verify.Artifact{Reader: strings.NewReader("x")} }, pol, opts)
+		agree(t, "signtest blob, other identity", data, art, verify.Policy{Identities: []verify.Identity{{Issuer: verify.Exact(alice.Issuer), SAN: verify.Exact("bob@example.com")}}}, opts)
+	}
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []crypto.Signer{key, edKey} {
+		kb, err := sign.Sign(context.Background(), sign.Blob(bytes.NewReader(artifact)), sign.Key(k), sign.Options{NoLog: true, UnsafeSkipVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kdata, _ := kb.MarshalJSON()
+		kp := verify.Policy{PublicKeys: []crypto.PublicKey{k.Public()}}
+		agree(t, fmt.Sprintf("%T blob, no log", k), kdata, art, kp, verify.Options{TrustedRoot: st.TrustedRoot(), AllowUnloggedKeys: true})
+		agree(t, fmt.Sprintf("%T blob, no log, strict", k), kdata, art, kp, verify.Options{TrustedRoot: st.TrustedRoot()})
+	}
+
 	// Every truncation (every 7th) and every single-byte flip.
-	accepted := 0
 	step := 1
 	if testing.Short() {
 		step = 5
 	}
-	for i := 0; i < len(dsseBundle); i += step {
-		m := bytes.Clone(dsseBundle)
-		m[i] ^= 0x01
-		if agree(t, "flip", m, art, pol, opts) {
-			accepted++
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"DSSE, Rekor v2", dsseBundle}, {"message signature, Rekor v1", blobBundle}} {
+		accepted := 0
+		for i := 0; i < len(c.data); i += step {
+			m := bytes.Clone(c.data)
+			m[i] ^= 0x01
+			if agree(t, c.name+" flip", m, art, pol, opts) {
+				accepted++
+			}
 		}
+		for i := 0; i < len(c.data); i += 7 {
+			agree(t, c.name+" truncation", c.data[:i], art, pol, opts)
+		}
+		if accepted == 0 {
+			t.Errorf("%s: no flip left the bundle valid (the flips cannot all be meaningful)", c.name)
+		}
+		t.Logf("%s: %d flips of a %d-byte bundle (%d left it valid)", c.name, (len(c.data)+step-1)/step, len(c.data), accepted)
 	}
-	for i := 0; i < len(dsseBundle); i += 7 {
-		agree(t, "truncation", dsseBundle[:i], art, pol, opts)
-	}
-	t.Logf("%d conformance cases (%d DSSE), %d flips of a %d-byte DSSE bundle (%d left it valid)", n, dsseCases, (len(dsseBundle)+step-1)/step, len(dsseBundle), accepted)
+	t.Logf("%d conformance cases (%d DSSE)", n, dsseCases)
 }
 
-// TestDifferentialDSSELocalSigstore: the two paths agree on DSSE bundles
-// the real local Sigstore issued, and on their flips. It runs where the
-// stack does (CI) and skips elsewhere.
-func TestDifferentialDSSELocalSigstore(t *testing.T) {
+// TestDifferentialLocalSigstore: the two paths agree on the DSSE and
+// message-signature bundles the real local Sigstore (Fulcio, Rekor v2, a
+// TSA) issued, and on their flips. It runs where the stack does (CI) and
+// skips elsewhere.
+func TestDifferentialLocalSigstore(t *testing.T) {
 	s := sigstoretest.Local(t)
 	services, err := sign.LoadSigningConfig(s.SigningConfigPath, time.Now())
 	if err != nil {
@@ -171,9 +217,19 @@ func TestDifferentialDSSELocalSigstore(t *testing.T) {
 	if !agree(t, "local", data, art, pol, opts) {
 		t.Fatal("local Sigstore bundle refused")
 	}
-	for i := 0; i < len(data); i += 3 {
-		m := bytes.Clone(data)
-		m[i] ^= 0x01
-		agree(t, "local flip", m, art, pol, opts)
+	bb, err := sign.Sign(ctx, sign.Blob(bytes.NewReader(artifact)), sign.Keyless(sign.StaticToken(s.EmailToken(t, email))), sign.Options{Services: services, TrustedRoot: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, _ := bb.MarshalJSON()
+	if !agree(t, "local blob", blob, art, pol, opts) {
+		t.Fatal("local Sigstore message-signature bundle refused")
+	}
+	for _, d := range [][]byte{data, blob} {
+		for i := 0; i < len(d); i += 3 {
+			m := bytes.Clone(d)
+			m[i] ^= 0x01
+			agree(t, "local flip", m, art, pol, opts)
+		}
 	}
 }

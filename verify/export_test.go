@@ -16,19 +16,24 @@ var CryptoRuns = &cryptoRuns
 // EventKey is eventKey, the identity of a signing event.
 var EventKey = eventKey
 
-// UseSigstoreGoDSSE routes DSSE bundles through sigstore-go's
-// Verifier.Verify instead of the lean path, until restore is called. Not
-// safe for parallel tests.
-func UseSigstoreGoDSSE() (restore func()) {
-	dssePath = sigstoreGoDSSE
-	return func() { dssePath = verifyDSSE }
+// UseSigstoreGo routes every bundle through sigstore-go's Verifier.Verify
+// instead of verify's own pipeline, until restore is called. Not safe for
+// parallel tests.
+func UseSigstoreGo() (restore func()) {
+	pipeline = sigstoreGoVerify
+	return func() { pipeline = verifyEntity }
 }
 
-// sigstoreGoDSSE verifies a DSSE bundle the way sigstore-go does on its
-// own: Verifier.Verify with the artifact digest (each of ds in turn) and
-// no identity policy (identities are checked afterwards, as on the lean
-// path); the statement is then read from the verified payload.
-func sigstoreGoDSSE(ctx context.Context, sv *sgverify.Verifier, ent *entity, tm root.TrustedMaterial, requireSCT bool, ds []digest) (*sgverify.VerificationResult, *Statement, digest, error) {
+// sigstoreGoVerify verifies a bundle the way sigstore-go does on its own:
+// Verifier.Verify with ck as its options, the artifact digest (each of ds
+// in turn) and no identity policy (identities are checked afterwards, as
+// on verify's own path); a DSSE statement is then read from the verified
+// payload.
+func sigstoreGoVerify(ctx context.Context, ck checks, ent *entity, tm root.TrustedMaterial, ds []digest) (*sgverify.VerificationResult, *Statement, digest, error) {
+	sv, err := sgverify.NewVerifier(tm, ck.sgOptions()...)
+	if err != nil {
+		return nil, nil, digest{}, fail(CheckPolicy, ErrPolicy, err)
+	}
 	vc, err := ent.VerificationContent()
 	if err != nil {
 		return nil, nil, digest{}, err
@@ -44,7 +49,11 @@ func sigstoreGoDSSE(ctx context.Context, sv *sgverify.Verifier, ent *entity, tm 
 			last = err
 			continue
 		}
-		payload := ent.b.b.GetDsseEnvelope().GetPayload()
+		env := ent.b.b.GetDsseEnvelope()
+		if env == nil {
+			return res, nil, d, nil
+		}
+		payload := env.GetPayload()
 		ast, err := attest.ParseStatement(payload)
 		if err != nil {
 			return nil, nil, digest{}, fail(CheckPredicate, ErrPredicate, err)

@@ -167,35 +167,29 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 		return nil, fail(CheckBundle, ErrBundle, err)
 	}
 	keyed := vc.Certificate() == nil
-	opts, requireSCT, err := v.sgOptions(sb, keyed)
+	ck, err := v.checksFor(sb, keyed)
 	if err != nil {
 		return nil, err
 	}
-	artOpt := sgverify.WithArtifactDigest(d.alg, d.sum)
-	// run verifies the bundle with sigstore-go under tm; DSSE bundles go
-	// through verifyDSSE (see envelope.go), which also decodes the
-	// statement.
+	// run verifies the bundle under tm through pipeline (pipeline.go),
+	// which also decodes a DSSE bundle's statement.
 	var st *Statement
-	var runCrypto func(tm root.TrustedMaterial, p sgverify.PolicyBuilder) (*sgverify.VerificationResult, error)
-	run := func(tm root.TrustedMaterial, p sgverify.PolicyBuilder, memoKey string) (*sgverify.VerificationResult, error) {
+	var runCrypto func(tm root.TrustedMaterial) (*sgverify.VerificationResult, error)
+	run := func(tm root.TrustedMaterial, memoKey string) (*sgverify.VerificationResult, error) {
 		if v.memo != nil {
 			if o, ok := v.memo.m[cryptoKey{b, memoKey}]; ok {
 				st, d = o.st, o.d
 				return o.res, o.err
 			}
 		}
-		res, err := runCrypto(tm, p)
+		res, err := runCrypto(tm)
 		if v.memo != nil && ctx.Err() == nil {
 			v.memo.m[cryptoKey{b, memoKey}] = cryptoOutcome{res: res, st: st, d: d, err: err}
 		}
 		return res, err
 	}
-	runCrypto = func(tm root.TrustedMaterial, p sgverify.PolicyBuilder) (*sgverify.VerificationResult, error) {
+	runCrypto = func(tm root.TrustedMaterial) (*sgverify.VerificationResult, error) {
 		cryptoRuns.Add(1)
-		sv, err := sgverify.NewVerifier(tm, opts...)
-		if err != nil {
-			return nil, fail(CheckPolicy, ErrPolicy, err)
-		}
 		signer, err := bundleSigner(vc, tm)
 		if err != nil {
 			return nil, fail(CheckSignature, ErrSignature, err)
@@ -207,11 +201,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			return nil, fail(CheckTransparencyLog, ErrVerification, err)
 		}
 		var res *sgverify.VerificationResult
-		if env != nil {
-			res, st, d, err = dssePath(ctx, sv, ent, tm, requireSCT, ds)
-		} else {
-			res, err = sv.Verify(ent, p)
-		}
+		res, st, d, err = pipeline(ctx, ck, ent, tm, ds)
 		if err != nil {
 			if e, ok := asError(err); ok {
 				return nil, e // typed where it arose
@@ -230,7 +220,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			return nil, failf(CheckIdentity, ErrIdentity, "bundle is signed with a certificate; the policy accepts only public keys")
 		}
 		var err error
-		if sgres, err = run(v.trust.materialFor(vc.Intermediates()), sgverify.NewPolicy(artOpt, sgverify.WithoutIdentitiesUnsafe()), ""); err != nil {
+		if sgres, err = run(v.trust.materialFor(vc.Intermediates()), ""); err != nil {
 			return nil, err
 		}
 	} else {
@@ -264,7 +254,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 			if fp, err := keyFingerprint(k); err == nil {
 				memoKey = "key:" + fp
 			}
-			res, err := run(root.TrustedMaterialCollection{tm, v.trust.material}, sgverify.NewPolicy(artOpt, sgverify.WithKey()), memoKey)
+			res, err := run(root.TrustedMaterialCollection{tm, v.trust.material}, memoKey)
 			if err == nil {
 				sgres, keyIndex = res, i
 				break
@@ -375,24 +365,19 @@ var hashAlgs = map[protocommon.HashAlgorithm]string{
 	protocommon.HashAlgorithm_SHA2_512: "sha512",
 }
 
-// sgOptions derives sigstore-go's verifier options from the trust profile
-// and the bundle: every timestamp and log entry present must verify, and at
+// checksFor derives what the bundle must show from the trust profile and
+// the bundle: every timestamp and log entry present must verify, and at
 // least one observer timestamp is always required.
-func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) (o []sgverify.VerifierOption, requireSCT bool, err error) {
+func (v *Verifier) checksFor(b *bundle.Bundle, keyed bool) (checks, error) {
+	var ck checks
 	ts, err := b.Timestamps()
 	if err != nil {
-		return nil, false, fail(CheckBundle, ErrBundle, err)
+		return ck, fail(CheckBundle, ErrBundle, err)
 	}
-	// The statement is parsed here, from the verified payload, without
-	// sigstore-go building a structpb tree of the predicate.
-	o = []sgverify.VerifierOption{sgverify.WithoutStatementPredicate()}
 	if keyed && v.allowUnloggedKeys && len(b.GetVerificationMaterial().GetTlogEntries()) == 0 {
-		if len(ts) > 0 {
-			o = append(o, sgverify.WithSignedTimestamps(len(ts)))
-		} else {
-			o = append(o, sgverify.WithNoObserverTimestamps())
-		}
-		return o, false, nil
+		ck.signed = len(ts)
+		ck.noTimestamp = len(ts) == 0
+		return ck, nil
 	}
 	promise := false
 	switch v.trust.profile {
@@ -402,29 +387,23 @@ func (v *Verifier) sgOptions(b *bundle.Bundle, keyed bool) (o []sgverify.Verifie
 			if keyed {
 				hint = " (a bundle signed with a key and no log, sign.Options.NoLog, verifies only under Options.AllowUnloggedKeys)"
 			}
-			return nil, false, failf(CheckTransparencyLog, ErrTransparencyLog, "the bundle has no log entry, and the trusted root (%s) requires one%s", v.trust.source, hint)
+			return ck, failf(CheckTransparencyLog, ErrTransparencyLog, "the bundle has no log entry, and the trusted root (%s) requires one%s", v.trust.source, hint)
 		}
-		o = append(o, sgverify.WithTransparencyLog(1))
-		if !keyed {
-			o = append(o, sgverify.WithSignedCertificateTimestamps(1))
-			requireSCT = true
-		}
+		ck.tlog, ck.sct = true, !keyed
 		promise = hasInclusionPromise(b)
-		if promise {
-			o = append(o, sgverify.WithIntegratedTimestamps(1))
-		}
+		ck.integrated = promise
 	case ProfileTimestampOnly:
 		if len(ts) == 0 {
-			return nil, false, failf(CheckTimestamp, ErrTimestamp, "trusted root profile %s requires an RFC 3161 timestamp; bundle has none", v.trust.profile)
+			return ck, failf(CheckTimestamp, ErrTimestamp, "trusted root profile %s requires an RFC 3161 timestamp; bundle has none", v.trust.profile)
 		}
 	}
 	switch {
 	case len(ts) > 0:
-		o = append(o, sgverify.WithSignedTimestamps(len(ts)))
+		ck.signed = len(ts)
 	case !promise:
-		o = append(o, sgverify.WithObserverTimestamps(1))
+		ck.observer = true
 	}
-	return o, requireSCT, nil
+	return ck, nil
 }
 
 // keyMaterial trusts k for any key hint, at any time. An Ed25519 key
