@@ -34,11 +34,17 @@ const (
 type Bundle struct {
 	b *bundle.Bundle
 
-	// The parsed log entries, shared by every verification of the bundle
-	// (sigstore-go's Bundle.TlogEntries re-parses them on each call).
-	entriesOnce sync.Once
-	entries     []*tlog.Entry
-	entriesErr  error
+	// The log entries as checkLogEntries read them, shared by every
+	// verification of the bundle.
+	entries []*logEntry
+
+	// sgEntries are the entries as sigstore-go's tlog package parses them,
+	// built only when one of sigstore-go's functions needs them (a Rekor
+	// v2 entry, a Rekor v1 entry of another kind than keyless
+	// hashedrekord; the differential test's reference path).
+	sgOnce    sync.Once
+	sgEntries []*tlog.Entry
+	sgErr     error
 
 	// full is b as bundle.NewBundle makes it (its log entries parsed by
 	// sigstore-go too), built only if Sigstore is called.
@@ -47,20 +53,19 @@ type Bundle struct {
 }
 
 func (b *Bundle) tlogEntries() ([]*tlog.Entry, error) {
-	b.entriesOnce.Do(func() {
-		pes := b.b.GetVerificationMaterial().GetTlogEntries()
-		entries := make([]*tlog.Entry, len(pes))
-		for i, pe := range pes {
-			e, err := tlog.ParseTransparencyLogEntry(pe)
+	b.sgOnce.Do(func() {
+		entries := make([]*tlog.Entry, len(b.entries))
+		for i, e := range b.entries {
+			full, err := e.sigstore()
 			if err != nil {
-				b.entriesErr = bundle.ErrValidationError(err)
+				b.sgErr = bundle.ErrValidationError(err)
 				return
 			}
-			entries[i] = e
+			entries[i] = full
 		}
-		b.entries = entries
+		b.sgEntries = entries
 	})
-	return b.entries, b.entriesErr
+	return b.sgEntries, b.sgErr
 }
 
 // Sigstore returns the underlying sigstore-go bundle, as
@@ -224,7 +229,7 @@ func newBundle(pb *protobundle.Bundle) (*Bundle, error) {
 		return nil, fail(CheckBundle, ErrBundle, err)
 	}
 	out := &Bundle{b: &bundle.Bundle{Bundle: pb}}
-	out.entriesOnce.Do(func() { out.entries = entries })
+	out.entries = entries
 	return out, nil
 }
 

@@ -8,16 +8,20 @@ import (
 	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 
+	"github.com/go-openapi/strfmt"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
+	"github.com/sigstore/rekor/pkg/generated/models"
+	rekorverify "github.com/sigstore/rekor/pkg/verify"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
-	"github.com/sigstore/sigstore-go/pkg/tlog"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -328,8 +332,8 @@ const maxLogEntries = 32
 // tree head, any other as a Rekor v2 note.
 var rekorV1Origin = regexp.MustCompile(".* - [0-9]+$")
 
-func hasRekorV1STH(e *tlog.Entry) bool {
-	body := e.TransparencyLogEntry().GetInclusionProof().GetCheckpoint().GetEnvelope()
+func hasRekorV1STH(tle *protorekor.TransparencyLogEntry) bool {
+	body := tle.GetInclusionProof().GetCheckpoint().GetEnvelope()
 	first, _, _ := strings.Cut(body, "\n")
 	return strings.Count(body, "\n") >= 3 && rekorV1Origin.MatchString(first)
 }
@@ -347,12 +351,9 @@ func hasRekorV1STH(e *tlog.Entry) bool {
 // sigstore-go's VerifyTlogEntry whole: it rebuilds their leaf from the
 // bundle, and they have no promise to verify twice.
 func verifyLogEntries(ent *entity, tm root.TrustedMaterial, threshold int, trustIntegrated bool) ([]sgverify.TimestampVerificationResult, error) {
-	entries, err := ent.TlogEntries()
-	if err != nil {
-		return nil, fmt.Errorf("failed to retrieve transparency log entries: %w", err)
-	}
+	entries := ent.b.entries
 	for _, e := range entries {
-		if e.IsRekorV2() || (e.HasInclusionProof() && !hasRekorV1STH(e)) {
+		if e.v2 || (e.hasProof() && !hasRekorV1STH(e.tle)) {
 			ts, err := sgverify.VerifyTlogEntry(ent, tm, threshold, trustIntegrated)
 			if err != nil {
 				return nil, err
@@ -369,7 +370,7 @@ func verifyLogEntries(ent *entity, tm root.TrustedMaterial, threshold int, trust
 	}
 	for i := range entries {
 		for j := i + 1; j < len(entries); j++ {
-			if entries[i].LogKeyID() == entries[j].LogKeyID() && entries[i].LogIndex() == entries[j].LogIndex() {
+			if entries[i].logKeyID() == entries[j].logKeyID() && entries[i].tle.GetLogIndex() == entries[j].tle.GetLogIndex() {
 				return nil, errors.New("duplicate tlog entries found")
 			}
 		}
@@ -382,32 +383,31 @@ func verifyLogEntries(ent *entity, tm root.TrustedMaterial, threshold int, trust
 	var out []sgverify.TimestampVerificationResult
 	verified, timed := map[string]bool{}, map[string]bool{}
 	for _, e := range entries {
-		if err := tlog.ValidateEntry(e); err != nil {
-			return nil, err
-		}
-		keyID := e.LogKeyID()
+		// checkLogEntries validated each entry (tlog.ValidateEntry, or
+		// leanHashedRekord's reading of a keyless hashedrekord).
+		keyID := e.logKeyID()
 		log, ok := logs[hex.EncodeToString([]byte(keyID))]
 		if !ok {
 			continue // checkLogBinding refused it already
 		}
-		if !e.HasInclusionPromise() && !e.HasInclusionProof() {
+		if !e.hasPromise() && !e.hasProof() {
 			return nil, errors.New("entry must contain an inclusion proof and/or promise")
 		}
-		if e.HasInclusionProof() {
+		if e.hasProof() {
 			v, err := signature.LoadVerifier(log.PublicKey, log.SignatureHashFunc)
 			if err != nil {
 				return nil, err
 			}
-			if err := tlog.VerifyInclusion(e, v); err != nil {
+			if err := verifyInclusionV1(e.tle, v); err != nil {
 				return nil, err
 			}
 		}
-		if t := e.IntegratedTime(); !t.IsZero() && !vc.ValidAtTime(t, tm) {
+		if t := e.integratedTime(); !t.IsZero() && !vc.ValidAtTime(t, tm) {
 			return nil, errors.New("integrated time outside certificate validity")
 		}
-		if trustIntegrated && e.HasInclusionPromise() && !timed[keyID] {
+		if trustIntegrated && e.hasPromise() && !timed[keyID] {
 			timed[keyID] = true
-			out = append(out, sgverify.TimestampVerificationResult{Type: "Tlog", URI: log.BaseURL, Timestamp: e.IntegratedTime()})
+			out = append(out, sgverify.TimestampVerificationResult{Type: "Tlog", URI: log.BaseURL, Timestamp: e.integratedTime()})
 		}
 		verified[keyID] = true
 	}
@@ -415,4 +415,38 @@ func verifyLogEntries(ent *entity, tm root.TrustedMaterial, threshold int, trust
 		return nil, fmt.Errorf("not enough verified log entries from transparency log: %d < %d", len(verified), threshold)
 	}
 	return out, nil
+}
+
+// verifyInclusionV1 is tlog.VerifyInclusion without a parsed body: rekor's
+// inclusion proof check of the entry's leaf under the proof's root hash,
+// then the checkpoint's signature by v and its root hash.
+func verifyInclusionV1(tle *protorekor.TransparencyLogEntry, v signature.Verifier) error {
+	p := tle.GetInclusionProof()
+	hashes := make([]string, len(p.GetHashes()))
+	for i, h := range p.GetHashes() {
+		hashes[i] = hex.EncodeToString(h)
+	}
+	rootHash := hex.EncodeToString(p.GetRootHash())
+	integrated, logID := tle.GetIntegratedTime(), string(tle.GetLogId().GetKeyId())
+	index, size, checkpoint := p.GetLogIndex(), p.GetTreeSize(), p.GetCheckpoint().GetEnvelope()
+	entry := &models.LogEntryAnon{
+		IntegratedTime: &integrated,
+		LogID:          &logID,
+		LogIndex:       &index,
+		Body:           base64.StdEncoding.EncodeToString(tle.GetCanonicalizedBody()),
+		Verification: &models.LogEntryAnonVerification{
+			InclusionProof: &models.InclusionProof{
+				Checkpoint: &checkpoint,
+				Hashes:     hashes,
+				LogIndex:   &index,
+				RootHash:   &rootHash,
+				TreeSize:   &size,
+			},
+			SignedEntryTimestamp: strfmt.Base64(tle.GetInclusionPromise().GetSignedEntryTimestamp()),
+		},
+	}
+	if err := rekorverify.VerifyInclusion(context.Background(), entry); err != nil {
+		return err
+	}
+	return rekorverify.VerifyCheckpointSignature(entry, v)
 }

@@ -14,9 +14,10 @@ import (
 	"strings"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	rekortilesverify "github.com/sigstore/rekor-tiles/v2/pkg/verify"
 	"github.com/sigstore/sigstore-go/pkg/root"
-	"github.com/sigstore/sigstore-go/pkg/tlog"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 )
 
@@ -38,39 +39,35 @@ import (
 // identity mismatch (the next policy key may be the one); anything else is
 // a log failure. ctx is checked between entries.
 func checkLogBinding(ctx context.Context, b *Bundle, trust root.TrustedMaterial, trustName string, signer any, keyed bool) error {
-	entries, err := b.tlogEntries()
-	if err != nil {
-		return fail(CheckTransparencyLog, ErrTransparencyLog, err)
-	}
 	logs := trust.RekorLogs()
 	pb := b.b.Bundle
-	for i, e := range entries {
+	for i, e := range b.entries {
 		if err := ctx.Err(); err != nil {
 			return fail(CheckTransparencyLog, ErrVerification, err)
 		}
 		bad := func(format string, args ...any) error {
 			return failf(CheckTransparencyLog, ErrTransparencyLog, "entry %d: "+format, append([]any{i}, args...)...)
 		}
-		logID := hex.EncodeToString([]byte(e.LogKeyID()))
+		logID := hex.EncodeToString([]byte(e.logKeyID()))
 		if _, ok := logs[logID]; !ok {
 			return bad("no log in the trusted root (%s) has this entry's log ID %s: was the bundle made with another Sigstore instance? Pass its trusted root in Options.TrustedRoot", trustName, logID)
 		}
-		if e.HasInclusionPromise() {
+		if e.hasPromise() {
 			if err := verifySET(e, logs); err != nil {
 				return bad("signed entry timestamp: %w", err)
 			}
 		}
-		if !e.IsRekorV2() && e.HasInclusionProof() {
+		if !e.v2 && e.hasProof() {
 			// sigstore-go verifies every line of a Rekor v1 checkpoint:
 			// each must carry this log's key hint (checkLogEntries made
 			// them name the log, and no signer repeat), so at most one
 			// signature is verified.
-			if err := checkV1Hints(e, logs[logID]); err != nil {
+			if err := checkV1Hints(e.tle, logs[logID]); err != nil {
 				return bad("%w", err)
 			}
 		}
-		if e.IsRekorV2() {
-			if err := checkV2Leaf(e); err != nil {
+		if e.v2 {
+			if err := checkV2Leaf(e.tle); err != nil {
 				return bad("%w", err)
 			}
 			continue
@@ -90,8 +87,7 @@ func checkLogBinding(ctx context.Context, b *Bundle, trust root.TrustedMaterial,
 // inclusion proof proves under its checkpoint's root hash (whose signature
 // sigstore-go verifies next, against a leaf it rebuilds from the bundle:
 // both leaves proving the same root by the same path makes them one).
-func checkV2Leaf(e *tlog.Entry) error {
-	tle := e.TransparencyLogEntry()
+func checkV2Leaf(tle *protorekor.TransparencyLogEntry) error {
 	cp, _, err := parseCheckpoint(tle.GetInclusionProof().GetCheckpoint().GetEnvelope())
 	if err != nil {
 		return err
@@ -105,8 +101,8 @@ func checkV2Leaf(e *tlog.Entry) error {
 // checkV1Hints checks that every signature line of a Rekor v1 checkpoint
 // carries the key hint of log (the first four bytes of the SHA-256 of its
 // key's PKIX encoding).
-func checkV1Hints(e *tlog.Entry, log *root.TransparencyLog) error {
-	_, signers, err := parseCheckpoint(e.TransparencyLogEntry().GetInclusionProof().GetCheckpoint().GetEnvelope())
+func checkV1Hints(tle *protorekor.TransparencyLogEntry, log *root.TransparencyLog) error {
+	_, signers, err := parseCheckpoint(tle.GetInclusionProof().GetCheckpoint().GetEnvelope())
 	if err != nil {
 		return err
 	}
@@ -144,7 +140,14 @@ type v1Body struct {
 	} `json:"spec"`
 }
 
-func checkV1Body(e *tlog.Entry, pb *protobundle.Bundle, signer any) error {
+func checkV1Body(le *logEntry, pb *protobundle.Bundle, signer any) error {
+	if le.hr != nil {
+		return checkLeanBody(le.hr, pb, signer)
+	}
+	e, err := le.sigstore()
+	if err != nil {
+		return err
+	}
 	var body v1Body
 	if err := json.Unmarshal(e.TransparencyLogEntry().GetCanonicalizedBody(), &body); err != nil {
 		return fmt.Errorf("body: %w", err)
@@ -159,9 +162,8 @@ func checkV1Body(e *tlog.Entry, pb *protobundle.Bundle, signer any) error {
 		if !ok || kind != "hashedrekord" {
 			return fmt.Errorf("a message signature needs a hashedrekord entry, not %.40q", kind)
 		}
-		want, ok := hashAlgs[ms.GetMessageDigest().GetAlgorithm()]
-		if !ok || !strings.EqualFold(alg, want) || !bytes.Equal(digest, ms.GetMessageDigest().GetDigest()) {
-			return fmt.Errorf("the entry body signs %s:%x, the bundle %s:%x", alg, digest, want, ms.GetMessageDigest().GetDigest())
+		if err := sameDigest(alg, digest, ms); err != nil {
+			return err
 		}
 	case pb.GetDsseEnvelope() != nil:
 		env := pb.GetDsseEnvelope()
@@ -208,6 +210,36 @@ func checkV1Body(e *tlog.Entry, pb *protobundle.Bundle, signer any) error {
 		}
 	default:
 		return errors.New("no signer to compare")
+	}
+	return nil
+}
+
+// checkLeanBody is checkV1Body for a body leanHashedRekord read: its
+// certificate is the bundle's leaf (leanHashedRekord compared the DER),
+// which signer, the leaf, is.
+func checkLeanBody(hr *leanEntry, pb *protobundle.Bundle, signer any) error {
+	ms := pb.GetMessageSignature()
+	if ms == nil {
+		return errors.New("a hashedrekord entry needs a message signature")
+	}
+	if err := sameDigest(hr.alg, hr.digest, ms); err != nil {
+		return err
+	}
+	if !bytes.Equal(hr.sig, ms.GetSignature()) {
+		return errors.New("the entry body holds another signature")
+	}
+	if _, ok := signer.(*x509.Certificate); !ok {
+		return &keyMismatch{"key"}
+	}
+	return nil
+}
+
+// sameDigest checks that a hashedrekord body's digest is the message
+// signature's.
+func sameDigest(alg string, digest []byte, ms *protocommon.MessageSignature) error {
+	want, ok := hashAlgs[ms.GetMessageDigest().GetAlgorithm()]
+	if !ok || !strings.EqualFold(alg, want) || !bytes.Equal(digest, ms.GetMessageDigest().GetDigest()) {
+		return fmt.Errorf("the entry body signs %s:%x, the bundle %s:%x", alg, digest, want, ms.GetMessageDigest().GetDigest())
 	}
 	return nil
 }

@@ -26,22 +26,26 @@ const maxExactJSONInt = 1 << 53
 // integrated time. Anything else (a Rekor v2 entry, a key of another type,
 // numbers canonical JSON would not write as plain digits) takes
 // tlog.VerifySET itself. TestVerifySET holds both to the same answers.
-func verifySET(e *tlog.Entry, logs map[string]*root.TransparencyLog) error {
-	tle := e.TransparencyLogEntry()
-	logID := hex.EncodeToString([]byte(e.LogKeyID()))
-	it, idx := tle.GetIntegratedTime(), e.LogIndex()
+func verifySET(e *logEntry, logs map[string]*root.TransparencyLog) error {
+	tle := e.tle
+	logID := hex.EncodeToString([]byte(e.logKeyID()))
+	it, idx := tle.GetIntegratedTime(), tle.GetLogIndex()
+	var key *ecdsa.PublicKey
 	log, ok := logs[logID]
-	if !ok || e.IsRekorV2() || it < 0 || it >= maxExactJSONInt || idx < 0 || idx >= maxExactJSONInt {
-		return tlog.VerifySET(e, logs)
+	if ok {
+		key, ok = log.PublicKey.(*ecdsa.PublicKey)
 	}
-	key, ok := log.PublicKey.(*ecdsa.PublicKey)
-	if !ok {
-		return tlog.VerifySET(e, logs)
+	if !ok || e.v2 || it < 0 || it >= maxExactJSONInt || idx < 0 || idx >= maxExactJSONInt {
+		full, err := e.sigstore()
+		if err != nil {
+			return err
+		}
+		return tlog.VerifySET(full, logs)
 	}
 	if log.ValidityPeriodStart.IsZero() {
 		return errors.New("rekor validity period start time not set")
 	}
-	if at := e.IntegratedTime(); log.ValidityPeriodStart.After(at) || (!log.ValidityPeriodEnd.IsZero() && log.ValidityPeriodEnd.Before(at)) {
+	if at := e.integratedTime(); log.ValidityPeriodStart.After(at) || (!log.ValidityPeriodEnd.IsZero() && log.ValidityPeriodEnd.Before(at)) {
 		return errors.New("rekor log public key not valid at payload integrated time")
 	}
 	body := tle.GetCanonicalizedBody()

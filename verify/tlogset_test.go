@@ -34,7 +34,7 @@ func TestVerifySET(t *testing.T) {
 			return
 		}
 		checked++
-		want, got := tlog.VerifySET(e, logs), verifySET(e, logs)
+		want, got := tlog.VerifySET(e, logs), verifySET(&logEntry{tle: tle, v2: e.IsRekorV2(), full: e}, logs)
 		if (want == nil) != (got == nil) {
 			t.Errorf("%s: tlog.VerifySET: %v; verifySET: %v", what, want, got)
 		}
