@@ -57,16 +57,21 @@ func checkLogEntries(pb *protobundle.Bundle) ([]*logEntry, error) {
 		if len(e.GetCanonicalizedBody()) > MaxBundleString {
 			return bad("body of %d bytes exceeds limit of %d", len(e.GetCanonicalizedBody()), MaxBundleString)
 		}
-		var body struct {
-			Kind       string `json:"kind"`
-			APIVersion string `json:"apiVersion"`
-		}
-		if err := json.Unmarshal(e.GetCanonicalizedBody(), &body); err != nil {
-			return bad("body: %w", err)
-		}
-		kv := e.GetKindVersion()
-		if kv.GetKind() != body.Kind || kv.GetVersion() != body.APIVersion {
-			return bad("kindVersion %.40q/%.40q does not match body %.40q/%.40q", kv.GetKind(), kv.GetVersion(), body.Kind, body.APIVersion)
+		// A body leanHashedRekord reads has the kind and version of the
+		// entry's kindVersion.
+		le := &logEntry{tle: e, hr: leanHashedRekord(e, pb)}
+		if le.hr == nil {
+			var body struct {
+				Kind       string `json:"kind"`
+				APIVersion string `json:"apiVersion"`
+			}
+			if err := json.Unmarshal(e.GetCanonicalizedBody(), &body); err != nil {
+				return bad("body: %w", err)
+			}
+			kv := e.GetKindVersion()
+			if kv.GetKind() != body.Kind || kv.GetVersion() != body.APIVersion {
+				return bad("kindVersion %.40q/%.40q does not match body %.40q/%.40q", kv.GetKind(), kv.GetVersion(), body.Kind, body.APIVersion)
+			}
 		}
 		if t := e.GetIntegratedTime(); t < 0 || t > maxIntegratedTime {
 			return bad("integrated time %d is not a time between 1970 and 9999", t)
@@ -77,7 +82,6 @@ func checkLogEntries(pb *protobundle.Bundle) ([]*logEntry, error) {
 		case version != "0.1" && e.GetInclusionProof() == nil:
 			return bad("bundle v%s requires an inclusion proof", version)
 		}
-		le := &logEntry{tle: e, hr: leanHashedRekord(e, pb)}
 		if le.hr == nil {
 			full, err := le.sigstore()
 			if err != nil {
