@@ -55,8 +55,9 @@ func agree(t *testing.T, what string, data []byte, art func() verify.Artifact, p
 // sigstore-go's Verifier.Verify agree on accept/refuse on every
 // conformance bundle, on signtest bundles (message signatures and DSSE,
 // keyless and key-signed, Rekor v1 and v2, with and without timestamps),
-// and on every truncation and single-byte flip of a DSSE bundle and of a
-// Rekor v1 message-signature bundle. The local-Sigstore bundles are in
+// and on every truncation and single-byte flip of a DSSE bundle, of a
+// Rekor v1 message-signature bundle and of the public-good bundle
+// TestMutation mutates. The local-Sigstore bundles are in
 // TestDifferentialLocalSigstore.
 func TestDifferentialPipeline(t *testing.T) {
 	entries, err := os.ReadDir(casesDir)
@@ -186,7 +187,27 @@ func TestDifferentialPipeline(t *testing.T) {
 		}
 		t.Logf("%s: %d flips of a %d-byte bundle (%d left it valid)", c.name, (len(c.data)+step-1)/step, len(c.data), accepted)
 	}
-	t.Logf("%d conformance cases (%d DSSE)", n, dsseCases)
+	// TestMutation's mutations of the public-good bundle (a message
+	// signature with a Rekor v1 promise and proof): every flip and every
+	// 7th truncation, under the public-good root and identity.
+	happy, err := os.ReadFile(happyV03)
+	if err != nil {
+		t.Fatal(err)
+	}
+	happyPol := verify.Policy{Identities: []verify.Identity{beacon()}}
+	happyArt := func() verify.Artifact { return defaultArt }
+	if !agree(t, "public-good", happy, happyArt, happyPol, verify.Options{}) {
+		t.Error("public-good bundle refused")
+	}
+	for i := 0; i < len(happy); i += step {
+		m := bytes.Clone(happy)
+		m[i] ^= 0x01
+		agree(t, "public-good flip", m, happyArt, happyPol, verify.Options{})
+	}
+	for i := 0; i < len(happy); i += 7 {
+		agree(t, "public-good truncation", happy[:i], happyArt, happyPol, verify.Options{})
+	}
+	t.Logf("%d conformance cases (%d DSSE); %d flips of the public-good bundle", n, dsseCases, (len(happy)+step-1)/step)
 }
 
 // TestDifferentialLocalSigstore: the two paths agree on the DSSE and
