@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/internal/ctxio"
@@ -135,9 +136,20 @@ func openRegular(path string) (*os.File, error) {
 	return f, nil
 }
 
+// copyBuffers are io.Copy's 32 KiB buffers, kept across calls: hashing
+// an artifact otherwise allocates one per verification (13% of the bytes
+// BenchmarkBytesToVerified allocated).
+var copyBuffers = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+func copyPooled(w io.Writer, r io.Reader) (int64, error) {
+	buf := copyBuffers.Get().(*[32 << 10]byte)
+	defer copyBuffers.Put(buf)
+	return io.CopyBuffer(w, r, buf[:])
+}
+
 func hashReader(ctx context.Context, r io.Reader, alg string) (digest, error) {
 	h := newHash(alg)
-	if _, err := io.Copy(h, ctxio.Reader(ctx, r)); err != nil {
+	if _, err := copyPooled(h, ctxio.Reader(ctx, r)); err != nil {
 		if ctx.Err() != nil {
 			return digest{}, fail(CheckArtifact, ErrVerification, err)
 		}
@@ -212,7 +224,7 @@ func (a Artifact) hashOnce(ctx context.Context, algs []string) (Artifact, error)
 		hs[alg] = newHash(alg)
 		ws = append(ws, hs[alg])
 	}
-	if _, err := io.Copy(io.MultiWriter(ws...), ctxio.Reader(ctx, r)); err != nil {
+	if _, err := copyPooled(io.MultiWriter(ws...), ctxio.Reader(ctx, r)); err != nil {
 		if ctx.Err() != nil {
 			return a, fail(CheckArtifact, ErrVerification, err)
 		}
