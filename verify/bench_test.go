@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -34,8 +33,6 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	merkleproof "github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/chainproof/chainproof/verify"
@@ -514,7 +511,8 @@ func BenchmarkHostileRefused(b *testing.B) {
 
 // rawFloorB returns floor B for the message-signature bundle sb signed by
 // leaf, whose issuer is inter (see BenchmarkBytesToVerified): each call
-// checks, with crypto/ecdsa and hashing only, what no verifier can skip.
+// checks, with crypto/ecdsa, hashing and cryptobyte only (the SCT through
+// verifySCTs), what no verifier can skip.
 func rawFloorB(tb testing.TB, sb *bundle.Bundle, leaf, inter *x509.Certificate, tm root.TrustedMaterial, art []byte) func() {
 	tb.Helper()
 	entry := sb.GetVerificationMaterial().GetTlogEntries()[0]
@@ -524,8 +522,8 @@ func rawFloorB(tb testing.TB, sb *bundle.Bundle, leaf, inter *x509.Certificate, 
 	proof := entry.GetInclusionProof()
 	env := proof.GetCheckpoint().GetEnvelope()
 	text, sigLine, _ := strings.Cut(env, "\n\n")
-	issuerKeyHash := sha256.Sum256(inter.RawSubjectPublicKeyInfo)
-	sctOID := asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11129, 2, 4, 2}
+	chain := [][]*x509.Certificate{{leaf, inter}}
+	ctlogs := tm.CTLogs()
 	check := func(ok bool, what string) {
 		if !ok {
 			tb.Fatal("floor B:", what)
@@ -535,42 +533,14 @@ func rawFloorB(tb testing.TB, sb *bundle.Bundle, leaf, inter *x509.Certificate, 
 		// The leaf's signature by the intermediate, and its validity.
 		check(leaf.CheckSignatureFrom(inter) == nil, "leaf signature")
 		// The embedded SCT: signed over the precertificate TBS (the leaf's
-		// TBS without the SCT list) and the issuer's key hash.
-		var list []byte
-		for _, e := range leaf.Extensions {
-			if e.Id.Equal(sctOID) {
-				_, err := asn1.Unmarshal(e.Value, &list)
-				check(err == nil, "sct list")
-			}
-		}
-		in := cryptobyte.String(list)
-		var scts, one cryptobyte.String
-		check(in.ReadUint16LengthPrefixed(&scts) && scts.ReadUint16LengthPrefixed(&one), "sct list")
-		var version uint8
-		var logID []byte
-		var ts uint64
-		var exts, sctSig cryptobyte.String
-		var hashAlg, sigAlg uint8
-		check(one.ReadUint8(&version) && one.ReadBytes(&logID, 32) && one.ReadUint64(&ts) &&
-			one.ReadUint16LengthPrefixed(&exts) && one.ReadUint8(&hashAlg) && one.ReadUint8(&sigAlg) &&
-			one.ReadUint16LengthPrefixed(&sctSig), "sct")
-		tbs := precertTBS(leaf.RawTBSCertificate, sctOID)
-		var signed cryptobyte.Builder
-		signed.AddUint8(version)
-		signed.AddUint8(0) // certificate_timestamp
-		signed.AddUint64(ts)
-		signed.AddUint16(1) // precert_entry
-		signed.AddBytes(issuerKeyHash[:])
-		signed.AddUint24LengthPrefixed(func(c *cryptobyte.Builder) { c.AddBytes(tbs) })
-		signed.AddUint16LengthPrefixed(func(c *cryptobyte.Builder) { c.AddBytes(exts) })
-		ctKey := tm.CTLogs()[hex.EncodeToString(logID)].PublicKey.(*ecdsa.PublicKey)
-		h := sha256.Sum256(signed.BytesOrPanic())
-		check(ecdsa.VerifyASN1(ctKey, h[:], sctSig), "sct signature")
+		// TBS without the SCT list) and the issuer's key hash, checked by
+		// the production code (verifySCTs: cryptobyte and crypto/ecdsa).
+		check(verify.VerifySCTs(chain, 1, ctlogs) == nil, "sct")
 		// The SET: the log's signature over the canonical JSON of the entry.
 		payload := fmt.Sprintf(`{"body":%q,"integratedTime":%d,"logID":%q,"logIndex":%d}`,
 			base64.StdEncoding.EncodeToString(entry.GetCanonicalizedBody()), entry.GetIntegratedTime(),
 			hex.EncodeToString(entry.GetLogId().GetKeyId()), entry.GetLogIndex())
-		h = sha256.Sum256([]byte(payload))
+		h := sha256.Sum256([]byte(payload))
 		check(ecdsa.VerifyASN1(logKey, h[:], set), "set")
 		// The checkpoint's signature, and the inclusion proof of the
 		// entry's leaf hash up to the checkpoint's root hash.
@@ -585,52 +555,6 @@ func rawFloorB(tb testing.TB, sb *bundle.Bundle, leaf, inter *x509.Certificate, 
 		h = sha256.Sum256(art)
 		check(ecdsa.VerifyASN1(leaf.PublicKey.(*ecdsa.PublicKey), h[:], sig), "artifact signature")
 	}
-}
-
-// precertTBS returns tbs (a DER TBSCertificate) without the extension oid.
-func precertTBS(tbs []byte, oid asn1.ObjectIdentifier) []byte {
-	in := cryptobyte.String(tbs)
-	var body cryptobyte.String
-	if !in.ReadASN1(&body, cbasn1.SEQUENCE) {
-		panic("tbs")
-	}
-	var out cryptobyte.Builder
-	out.AddASN1(cbasn1.SEQUENCE, func(t *cryptobyte.Builder) {
-		for !body.Empty() {
-			var el cryptobyte.String
-			var tag cbasn1.Tag
-			if !body.ReadAnyASN1Element(&el, &tag) {
-				panic("tbs element")
-			}
-			if tag != cbasn1.Tag(3).Constructed().ContextSpecific() {
-				t.AddBytes(el)
-				continue
-			}
-			var exts cryptobyte.String
-			if !el.ReadASN1(&el, tag) || !el.ReadASN1(&exts, cbasn1.SEQUENCE) {
-				panic("extensions")
-			}
-			t.AddASN1(tag, func(t *cryptobyte.Builder) {
-				t.AddASN1(cbasn1.SEQUENCE, func(t *cryptobyte.Builder) {
-					for !exts.Empty() {
-						var ext, e cryptobyte.String
-						var id asn1.ObjectIdentifier
-						if !exts.ReadASN1Element(&ext, cbasn1.SEQUENCE) {
-							panic("extension")
-						}
-						e = ext
-						if !e.ReadASN1(&e, cbasn1.SEQUENCE) || !e.ReadASN1ObjectIdentifier(&id) {
-							panic("extension id")
-						}
-						if !id.Equal(oid) {
-							t.AddBytes(ext)
-						}
-					}
-				})
-			})
-		}
-	})
-	return out.BytesOrPanic()
 }
 
 // TestSigstoreBundle: ParseBundle has sigstore-go check the bundle's

@@ -177,7 +177,7 @@ func verifyDSSE(ctx context.Context, sv *sgverify.Verifier, ent *entity, tm root
 			}
 		}
 		if requireSCT {
-			if err := sgverify.VerifySignedCertificateTimestamp(chains, 1, tm); err != nil {
+			if err := verifySCTs(chains, 1, tm.CTLogs()); err != nil {
 				return nil, nil, digest{}, fmt.Errorf("failed to verify signed certificate timestamp: %w", err)
 			}
 		}

@@ -16,6 +16,9 @@ var CryptoRuns = &cryptoRuns
 // EventKey is eventKey, the identity of a signing event.
 var EventKey = eventKey
 
+// VerifySCTs is verifySCTs, the native check of a leaf's embedded SCTs.
+var VerifySCTs = verifySCTs
+
 // UseSigstoreGo routes every bundle through sigstore-go's Verifier.Verify
 // instead of verify's own pipeline, until restore is called. Not safe for
 // parallel tests.

@@ -139,7 +139,7 @@ func verifyEntity(ctx context.Context, ck checks, ent *entity, tm root.TrustedMa
 			}
 		}
 		if ck.sct {
-			if err := sgverify.VerifySignedCertificateTimestamp(chains, 1, tm); err != nil {
+			if err := verifySCTs(chains, 1, tm.CTLogs()); err != nil {
 				return nil, nil, digest{}, fmt.Errorf("failed to verify signed certificate timestamp: %w", err)
 			}
 		}
