@@ -79,10 +79,11 @@ var pipeline = verifyEntity
 //
 // Why not call Verifier.Verify: it verifies each promise (SET) a second
 // time after checkLogBinding, through an allocating JSON canonicalizer;
-// re-parses the certificates with certificate-transparency-go for the SCT;
-// and for DSSE re-encodes and copies the payload five times. Here the
-// shared stages are sigstore-go's exported functions (inclusion proofs,
-// RFC 3161 timestamps, Rekor v2 entries), and the rest is the same rules
+// re-parses the certificates with certificate-transparency-go for the SCT
+// (verifySCTs, sct.go); and for DSSE re-encodes and copies the payload
+// five times. Here the stages sigstore-go's exported functions do without
+// that cost stay theirs (RFC 3161 timestamps, Rekor v2 entries; rekor's
+// inclusion proof and checkpoint checks), and the rest is the same rules
 // on what ParseBundle already parsed. TestDifferentialPipeline holds both
 // to the same answers.
 func verifyEntity(ctx context.Context, ck checks, ent *entity, tm root.TrustedMaterial, ds []digest) (res *sgverify.VerificationResult, st *Statement, matched digest, err error) {

@@ -330,7 +330,7 @@ func (v *Verifier) verify(ctx context.Context, b *Bundle, artifact Artifact, cp 
 	}
 
 	if st != nil {
-		// Read by verifyDSSE from the verified payload with
+		// Read by verifyEntity from the verified payload with
 		// attest.ParseStatement.
 		res.Statement = st
 	}
