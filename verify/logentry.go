@@ -160,8 +160,8 @@ type leanEntry struct {
 // included, on the public-good bundle), or returns nil to leave the entry
 // to sigstore-go's tlog package. It reads the body only when everything
 // rekor's model validation requires of it is plain: the bundle is a
-// message signature with a certificate; the body has exactly the
-// schema's fields; its public key is one PEM CERTIFICATE block whose DER
+// message signature with a certificate; the body is the canonical JSON
+// of exactly the schema's fields; its public key is one PEM CERTIFICATE block whose DER
 // is the bundle's leaf, byte for byte (so it parses as crypto/x509 parsed
 // the leaf); its signature is non-empty base64 and its digest is hex of
 // its algorithm's length. Rekor's validation also checks the body's
@@ -184,45 +184,52 @@ func leanHashedRekord(e *protorekor.TransparencyLogEntry, pb *protobundle.Bundle
 	if len(leaf) == 0 {
 		return nil
 	}
-	var body struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Spec       *struct {
-			Data *struct {
-				Hash *struct {
-					Algorithm *string `json:"algorithm"`
-					Value     *string `json:"value"`
-				} `json:"hash"`
-			} `json:"data"`
-			Signature *struct {
-				Content   []byte `json:"content"`
-				PublicKey *struct {
-					Content []byte `json:"content"`
-				} `json:"publicKey"`
-			} `json:"signature"`
-		} `json:"spec"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(e.GetCanonicalizedBody()))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil || dec.More() {
+	// Rekor writes its bodies in canonical JSON (RFC 8785): keys in order,
+	// no space, and neither hex nor base64 needs an escape. Only that
+	// exact text is read here, in one pass; any other spelling of the
+	// same body (another order, spaces, escapes, more fields) is left to
+	// sigstore-go.
+	rest := string(e.GetCanonicalizedBody())
+	alg, ok := hrField(&rest, `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"`)
+	value, ok2 := hrField(&rest, `","value":"`)
+	sigB64, ok3 := hrField(&rest, `"}},"signature":{"content":"`)
+	pemB64, ok4 := hrField(&rest, `","publicKey":{"content":"`)
+	if !ok || !ok2 || !ok3 || !ok4 || rest != `"}}}}` {
 		return nil
 	}
-	if body.Kind != "hashedrekord" || body.APIVersion != "0.0.1" || body.Spec == nil ||
-		body.Spec.Data == nil || body.Spec.Data.Hash == nil || body.Spec.Data.Hash.Algorithm == nil || body.Spec.Data.Hash.Value == nil ||
-		body.Spec.Signature == nil || len(body.Spec.Signature.Content) == 0 || body.Spec.Signature.PublicKey == nil {
-		return nil
-	}
-	alg, value := *body.Spec.Data.Hash.Algorithm, *body.Spec.Data.Hash.Value
 	size := map[string]int{"sha256": 32, "sha384": 48, "sha512": 64}[alg]
 	digest, err := hex.DecodeString(value)
 	if size == 0 || err != nil || len(digest) != size {
 		return nil
 	}
-	block, rest := pem.Decode(body.Spec.Signature.PublicKey.Content)
-	if block == nil || block.Type != "CERTIFICATE" || len(block.Headers) != 0 || len(rest) != 0 || !bytes.Equal(block.Bytes, leaf) {
+	sig, err := base64.StdEncoding.DecodeString(sigB64)
+	if err != nil || len(sig) == 0 {
 		return nil
 	}
-	return &leanEntry{sig: body.Spec.Signature.Content, alg: alg, digest: digest}
+	pemBytes, err := base64.StdEncoding.DecodeString(pemB64)
+	if err != nil {
+		return nil
+	}
+	block, after := pem.Decode(pemBytes)
+	if block == nil || block.Type != "CERTIFICATE" || len(block.Headers) != 0 || len(after) != 0 || !bytes.Equal(block.Bytes, leaf) {
+		return nil
+	}
+	return &leanEntry{sig: sig, alg: alg, digest: digest}
+}
+
+// hrField cuts prefix from *rest, then the string value up to the next
+// quote, which must not hold a backslash (an escape).
+func hrField(rest *string, prefix string) (string, bool) {
+	r, ok := strings.CutPrefix(*rest, prefix)
+	if !ok {
+		return "", false
+	}
+	i := strings.IndexByte(r, '"')
+	if i < 0 || strings.IndexByte(r[:i], '\\') >= 0 {
+		return "", false
+	}
+	*rest = r[i:]
+	return r[:i], true
 }
 
 // maxProofHashes bounds an inclusion proof: a tree of fewer than 2^63

@@ -169,5 +169,23 @@ func TestLeanHashedRekord(t *testing.T) {
 			}
 		}
 	}
+	// The same body spelled otherwise: left to sigstore-go.
+	raw := string(sample.GetCanonicalizedBody())
+	for name, body := range map[string]string{
+		"a space":           strings.Replace(raw, `":"`, `": "`, 1),
+		"an escape":         strings.Replace(raw, `"0.0.1"`, `"0.0.\u0031"`, 1),
+		"keys out of order": `{"kind":"hashedrekord","apiVersion":"0.0.1",` + strings.TrimPrefix(raw, `{"apiVersion":"0.0.1","kind":"hashedrekord",`),
+		"trailing space":    raw + " ",
+		"value escaped":     strings.Replace(raw, `"value":"`+value[:1], `"value":"\u00`+hex.EncodeToString([]byte(value[:1])), 1),
+	} {
+		tle := proto.Clone(sample).(*protorekor.TransparencyLogEntry)
+		tle.CanonicalizedBody = []byte(body)
+		if body == raw {
+			t.Fatalf("%s: no change", name)
+		}
+		if check(name, tle, samplePB) != nil {
+			t.Errorf("%s: read without rekor's models", name)
+		}
+	}
 	t.Logf("%d entries: %d read without rekor's models, %d left to sigstore-go (sample digest %s)", checked, read, refused, hex.EncodeToString(leanHashedRekord(sample, samplePB).digest))
 }
