@@ -226,34 +226,56 @@ func BenchmarkThousand(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	sequential := func() {
+		for i := 0; i < n; i++ {
+			one(i)
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	parallel := func() {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= n {
+						return
+					}
+					one(i)
+				}
+			}()
+		}
+		wg.Wait()
+	}
 	b.Run("sequential", func(b *testing.B) {
 		for b.Loop() {
-			for i := 0; i < n; i++ {
-				one(i)
-			}
+			sequential()
 		}
 	})
 	b.Run("parallel", func(b *testing.B) {
-		workers := runtime.GOMAXPROCS(0)
 		b.ReportMetric(float64(workers), "workers")
 		for b.Loop() {
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			for w := 0; w < workers; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						i := int(next.Add(1)) - 1
-						if i >= n {
-							return
-						}
-						one(i)
-					}
-				}()
-			}
-			wg.Wait()
+			parallel()
 		}
+	})
+	// The speed-up, both timed alternately in one loop so that the
+	// machine's other work weighs on both alike.
+	b.Run("speedup", func(b *testing.B) {
+		var seq, par time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			sequential()
+			t1 := time.Now()
+			parallel()
+			seq, par = seq+t1.Sub(t0), par+time.Since(t1)
+		}
+		b.ReportMetric(float64(workers), "workers")
+		b.ReportMetric(float64(seq.Milliseconds())/float64(b.N), "sequential-ms")
+		b.ReportMetric(float64(par.Milliseconds())/float64(b.N), "parallel-ms")
+		b.ReportMetric(float64(seq)/float64(par), "x-speedup")
 	})
 }
 

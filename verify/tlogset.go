@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"io"
 	"strconv"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -48,19 +49,22 @@ func verifySET(e *logEntry, logs map[string]*root.TransparencyLog) error {
 	if at := e.integratedTime(); log.ValidityPeriodStart.After(at) || (!log.ValidityPeriodEnd.IsZero() && log.ValidityPeriodEnd.Before(at)) {
 		return errors.New("rekor log public key not valid at payload integrated time")
 	}
-	body := tle.GetCanonicalizedBody()
-	buf := make([]byte, 0, 80+base64.StdEncoding.EncodedLen(len(body))+len(logID))
-	buf = append(buf, `{"body":"`...)
-	buf = base64.StdEncoding.AppendEncode(buf, body)
-	buf = append(buf, `","integratedTime":`...)
-	buf = strconv.AppendInt(buf, it, 10)
-	buf = append(buf, `,"logID":"`...)
-	buf = append(buf, logID...)
-	buf = append(buf, `","logIndex":`...)
-	buf = strconv.AppendInt(buf, idx, 10)
-	buf = append(buf, '}')
-	h := sha256.Sum256(buf)
-	if !ecdsa.VerifyASN1(key, h[:], tle.GetInclusionPromise().GetSignedEntryTimestamp()) {
+	// Hashed as it is written: the base64 body is most of the payload.
+	h := sha256.New()
+	var num [20]byte
+	io.WriteString(h, `{"body":"`)
+	enc := base64.NewEncoder(base64.StdEncoding, h)
+	enc.Write(tle.GetCanonicalizedBody())
+	enc.Close()
+	io.WriteString(h, `","integratedTime":`)
+	h.Write(strconv.AppendInt(num[:0], it, 10))
+	io.WriteString(h, `,"logID":"`)
+	io.WriteString(h, logID)
+	io.WriteString(h, `","logIndex":`)
+	h.Write(strconv.AppendInt(num[:0], idx, 10))
+	io.WriteString(h, "}")
+	sum := h.Sum(nil)
+	if !ecdsa.VerifyASN1(key, sum, tle.GetInclusionPromise().GetSignedEntryTimestamp()) {
 		return errors.New("unable to verify SET")
 	}
 	return nil
