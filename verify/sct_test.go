@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -330,10 +329,6 @@ func TestSCTDifferential(t *testing.T) {
 	d := &sctDiff{t: t}
 
 	// The conformance bundles' leaves.
-	entries, err := os.ReadDir(casesDir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pg, err := verify.PublicGood()
 	if err != nil {
 		t.Fatal(err)
@@ -341,27 +336,8 @@ func TestSCTDifferential(t *testing.T) {
 	leaves, confAccepted := 0, 0
 	var happy [][]*x509.Certificate
 	var happyTM root.TrustedMaterial
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		c := loadCase(t, e.Name())
-		tr := pg
-		if c.trust != "" {
-			if tr, err = verify.LoadTrustedRoot(c.trust); err != nil {
-				continue
-			}
-		}
-		b, err := verify.ReadBundleFile(filepath.Join(c.dir, "bundle.sigstore.json"))
-		if err != nil {
-			continue
-		}
-		vc, err := b.Sigstore().VerificationContent()
-		if err != nil || vc.Certificate() == nil {
-			continue
-		}
+	conformanceLeaves(t, func(c confCase, tr *verify.TrustedRoot, leaf *x509.Certificate) {
 		leaves++
-		leaf := vc.Certificate()
 		mid := leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
 		// Chains as the CAs verify them, and each CA's chain taken as
 		// is (leaf, intermediates, root) whether or not it issued the
@@ -388,7 +364,7 @@ func TestSCTDifferential(t *testing.T) {
 		if c.name == "happy-path-v0.3" {
 			happy, happyTM = all, tr.Material()
 		}
-	}
+	})
 	if leaves < 40 || confAccepted == 0 || happy == nil {
 		t.Fatalf("%d conformance leaves, %d accepted, happy path found: %t", leaves, confAccepted, happy != nil)
 	}
