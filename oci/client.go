@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -31,6 +32,11 @@ const (
 	// MaxRedirects bounds the redirects of one request (registries
 	// redirect blob downloads to storage once or twice).
 	MaxRedirects = 5
+	// DefaultMaxCallBytes bounds the bytes one call reads from a registry
+	// in all, when Options.MaxCallBytes is zero: without it, MaxReferrers
+	// referrers of MaxBlobSize each would have one Discover read (and
+	// hold) 16 GiB.
+	DefaultMaxCallBytes = 256 << 20
 	// DefaultTimeout bounds one call (Resolve, Discover, a Verify or Sign
 	// call) when Options.Timeout is zero; ctx may bound it more.
 	DefaultTimeout = 2 * time.Minute
@@ -50,6 +56,10 @@ type Options struct {
 	InsecureAllowHTTP bool
 	// Timeout bounds each call of the Client; zero means DefaultTimeout.
 	Timeout time.Duration
+	// MaxCallBytes bounds the bytes each call reads from registries, all
+	// answers together; zero means DefaultMaxCallBytes. A call that
+	// reaches it fails with ErrLimit.
+	MaxCallBytes int64
 }
 
 // Client reads and writes signatures and attestations of images in OCI
@@ -63,6 +73,9 @@ func NewClient(opts Options) *Client {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
+	if opts.MaxCallBytes <= 0 {
+		opts.MaxCallBytes = DefaultMaxCallBytes
+	}
 	return &Client{opts: opts}
 }
 
@@ -70,7 +83,8 @@ func (c *Client) withTimeout(ctx context.Context) (context.Context, context.Canc
 	return context.WithTimeout(ctx, c.opts.Timeout)
 }
 
-// remoteOptions are the go-containerregistry options of one call.
+// remoteOptions are the go-containerregistry options of one call; its
+// answers share one budget of Options.MaxCallBytes.
 func (c *Client) remoteOptions(ctx context.Context) []remote.Option {
 	base := c.opts.Transport
 	if base == nil {
@@ -82,7 +96,7 @@ func (c *Client) remoteOptions(ctx context.Context) []remote.Option {
 	}
 	return []remote.Option{
 		remote.WithContext(ctx),
-		remote.WithTransport(&boundedTransport{base: base}),
+		remote.WithTransport(newBoundedTransport(base, c.opts.MaxCallBytes)),
 		remote.WithAuthFromKeychain(kc),
 		remote.WithUserAgent("chainproof-oci"),
 	}
@@ -98,12 +112,25 @@ func (c *Client) nameOptions() []name.Option {
 // errLimit marks a response body cut off by boundedTransport.
 var errLimit = errors.New("answer over limit")
 
+// errBudget marks a call that read Options.MaxCallBytes.
+var errBudget = fmt.Errorf("%w: the call read Options.MaxCallBytes from the registry", errLimit)
+
 // errRedirects marks a request redirected too often.
 var errRedirects = errors.New("redirect loop")
 
 // boundedTransport cuts off answers over the limits: manifests and
-// referrers lists at MaxManifestSize, blobs at MaxBlobSize.
-type boundedTransport struct{ base http.RoundTripper }
+// referrers lists at MaxManifestSize, blobs at MaxBlobSize, and every
+// answer once the call's answers together reach its budget.
+type boundedTransport struct {
+	base   http.RoundTripper
+	budget *atomic.Int64 // bytes the call may still read
+}
+
+func newBoundedTransport(base http.RoundTripper, budget int64) *boundedTransport {
+	t := &boundedTransport{base: base, budget: new(atomic.Int64)}
+	t.budget.Store(budget)
+	return t
+}
 
 func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// A redirected request carries the response that redirected it.
@@ -112,6 +139,9 @@ func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if hops++; hops > MaxRedirects {
 			return nil, fmt.Errorf("%s %s: %w: more than %d redirects", req.Method, req.URL.Redacted(), errRedirects, MaxRedirects)
 		}
+	}
+	if t.budget.Load() <= 0 {
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, errBudget)
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil || resp.Body == nil {
@@ -125,29 +155,39 @@ func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		resp.Body.Close()
 		return nil, fmt.Errorf("%s %s: %d bytes: %w (limit %d)", req.Method, req.URL.Path, resp.ContentLength, errLimit, limit)
 	}
-	resp.Body = &limitedBody{rc: resp.Body, left: limit}
+	if resp.ContentLength > t.budget.Load() {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%s %s: %d bytes: %w", req.Method, req.URL.Path, resp.ContentLength, errBudget)
+	}
+	resp.Body = &limitedBody{rc: resp.Body, left: limit, budget: t.budget}
 	return resp, nil
 }
 
 type limitedBody struct {
-	rc   io.ReadCloser
-	left int64
+	rc     io.ReadCloser
+	left   int64         // this answer's limit
+	budget *atomic.Int64 // the call's
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
+	left, over := b.left, errLimit
+	if rest := b.budget.Load(); rest < left {
+		left, over = rest, errBudget
+	}
+	if left <= 0 {
 		// One byte more tells a body of exactly the limit from a longer one.
 		var one [1]byte
 		if n, _ := b.rc.Read(one[:]); n > 0 {
-			return 0, errLimit
+			return 0, over
 		}
 		return 0, io.EOF
 	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
+	if int64(len(p)) > left {
+		p = p[:left]
 	}
 	n, err := b.rc.Read(p)
 	b.left -= int64(n)
+	b.budget.Add(-int64(n))
 	return n, err
 }
 

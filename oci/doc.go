@@ -53,7 +53,9 @@
 // bounds what it reads: every answer is cut off at MaxManifestSize
 // (manifests, indexes, referrer lists) or MaxBlobSize (blobs), at most
 // MaxReferrers referrers and MaxLegacyLayers legacy layers are examined,
-// and each call is bounded by Options.Timeout and its context. Plain HTTP
+// the answers of one call together stop at Options.MaxCallBytes
+// (DefaultMaxCallBytes, 256 MiB), and each call is bounded by
+// Options.Timeout and its context. Plain HTTP
 // is used only for loopback registries unless Options.InsecureAllowHTTP.
 // Credentials come from Options.Keychain (anonymous by default).
 //

@@ -268,3 +268,43 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	b.n.Add(int64(n))
 	return n, err
 }
+
+// TestCallByteBudget: the answers of one call together stop at
+// Options.MaxCallBytes (counted on the client's side), with ErrLimit,
+// however many referrers each stay under their own limit; under the
+// default budget the same image's referrers are all found.
+func TestCallByteBudget(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	reg := registrytest.New(t, registrytest.Options{Referrers: true})
+	pushed := reg.PushRandom(t)
+	c := oci.NewClient(oci.Options{})
+	img, err := c.Resolve(ctx, pushed.TagRef(), oci.ResolveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	predicate := []byte(`{"blob":"` + strings.Repeat("x", 200<<10) + `"}`)
+	const attestations = 4
+	for range attestations {
+		if _, err := c.Attest(ctx, img, "https://example.com/big/v1", predicate, f.signer("alice@example.com"), f.signOpts()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := c.Discover(ctx, img)
+	if err != nil || len(d.Items) != attestations {
+		t.Fatalf("default budget: %v, %d items", err, len(d.Items))
+	}
+
+	const budget = 512 << 10 // two of the four bundles
+	read := &readCounter{base: http.DefaultTransport}
+	_, err = oci.NewClient(oci.Options{Transport: read, MaxCallBytes: budget}).Discover(ctx, img)
+	if !errors.Is(err, oci.ErrLimit) {
+		t.Fatalf("over the budget: %v, want ErrLimit", err)
+	}
+	if !strings.Contains(err.Error(), "MaxCallBytes") {
+		t.Errorf("the error does not name the budget: %v", err)
+	}
+	if n := read.n.Load(); n > budget+1 {
+		t.Errorf("the call read %d bytes, budget %d", n, budget)
+	}
+}
