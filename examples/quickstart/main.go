@@ -189,7 +189,8 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("signing the artifact: %w", err)
 	}
-	bundles := map[string][]byte{"artifact.sigstore.json": signed}
+	// What sign returns, verify takes as it is.
+	bundles := map[string]*verify.Bundle{"artifact.sigstore.json": signed}
 
 	// 3. SBOM and SLSA provenance, signed as attestations.
 	doc, err := artifactSBOM(artifact, name, digest, c.ref, files)
@@ -231,17 +232,17 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	proofBundle, err := sign.Sign(ctx, sign.Statement(stmt), signer, opts)
-	if err != nil {
+	if bundles["proof.sigstore.json"], err = sign.Sign(ctx, sign.Statement(stmt), signer, opts); err != nil {
 		return fmt.Errorf("signing the proof statement: %w", err)
-	}
-	if bundles["proof.sigstore.json"], err = sign.Marshal(proofBundle); err != nil {
-		return err
 	}
 	if err := cli.WriteFile(filepath.Join(out, "proof-record.json"), record); err != nil {
 		return err
 	}
-	for file, data := range bundles {
+	for file, b := range bundles {
+		data, err := sign.Marshal(b)
+		if err != nil {
+			return err
+		}
 		if err := cli.WriteFile(filepath.Join(out, file), data); err != nil {
 			return err
 		}
@@ -271,14 +272,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 				Ref:              verify.Regexp(`refs/tags/v.*`),
 			}}}},
 	}}
-	var parsed []*verify.Bundle
-	for _, f := range []string{"artifact.sigstore.json", "sbom.sigstore.json", "provenance.sigstore.json"} {
-		b, err := verify.ParseBundle(bundles[f])
-		if err != nil {
-			return err
-		}
-		parsed = append(parsed, b)
-	}
+	parsed := []*verify.Bundle{bundles["artifact.sigstore.json"], bundles["sbom.sigstore.json"], bundles["provenance.sigstore.json"]}
 	fmt.Fprintf(w, "\nverified against %s with the release policy:\n", "trusted_root.json")
 	fmt.Fprintf(w, "  %s, an SBOM and SLSA provenance required\n", describePolicy(c))
 	res, err := v.VerifyAll(ctx, parsed, verify.Artifact{Path: artifact}, release)
@@ -291,11 +285,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 
 	// The proof: the outer layer is a Sigstore attestation whose subject
 	// is the record's proof_id; the inner layer is the record's HMAC.
-	pb, err := verify.ParseBundle(bundles["proof.sigstore.json"])
-	if err != nil {
-		return err
-	}
-	outer, err := v.Verify(ctx, pb, verify.Artifact{Digest: "sha256:" + recVerified.ProofID},
+	outer, err := v.Verify(ctx, bundles["proof.sigstore.json"], verify.Artifact{Digest: "sha256:" + recVerified.ProofID},
 		verify.Policy{Identities: []verify.Identity{identity}, Attestation: &verify.AttestationPolicy{PredicateType: proof.PredicateType}})
 	if err != nil {
 		return fmt.Errorf("proof, outer layer: %w", err)
@@ -377,27 +367,19 @@ func summarize(r verify.RequirementResult) string {
 	return b.String()
 }
 
-func signFile(ctx context.Context, path string, signer sign.Signer, opts sign.Options) ([]byte, error) {
+func signFile(ctx context.Context, path string, signer sign.Signer, opts sign.Options) (*verify.Bundle, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := sign.Sign(ctx, sign.Blob(f), signer, opts)
-	if err != nil {
-		return nil, err
-	}
-	return sign.Marshal(b)
+	return sign.Sign(ctx, sign.Blob(f), signer, opts)
 }
 
-func signStatement(ctx context.Context, st *intoto.Statement, signer sign.Signer, opts sign.Options) ([]byte, error) {
+func signStatement(ctx context.Context, st *intoto.Statement, signer sign.Signer, opts sign.Options) (*verify.Bundle, error) {
 	data, err := attest.Marshal(st)
 	if err != nil {
 		return nil, err
 	}
-	b, err := sign.Sign(ctx, sign.Statement(data), signer, opts)
-	if err != nil {
-		return nil, err
-	}
-	return sign.Marshal(b)
+	return sign.Sign(ctx, sign.Statement(data), signer, opts)
 }
