@@ -230,7 +230,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if res.Certificate != nil {
 		fmt.Fprintf(w, "  signer    %s (issuer %s, CA %s)\n", res.Certificate.SAN, res.Certificate.Issuer, res.Certificate.CA)
 	} else {
-		hint := parsed.Sigstore().GetVerificationMaterial().GetPublicKey().GetHint()
+		hint := parsed.Proto().GetVerificationMaterial().GetPublicKey().GetHint()
 		fmt.Fprintf(w, "  key       hint %s (policy key #%d)\n", hint, res.PublicKey)
 	}
 	for _, e := range res.LogEntries {
