@@ -28,7 +28,8 @@ var maxIntegratedTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix()
 //   - an entry's kindVersion equals the kind and apiVersion of its body,
 //     and its integrated time is one a Result can serialize;
 //   - every entry has what its bundle version requires (a promise for
-//     v0.1, an inclusion proof from v0.2);
+//     v0.1, an inclusion proof from v0.2), and a promise is a signed
+//     entry timestamp (sigstore-go ignores an empty one);
 //   - a checkpoint is at most MaxCheckpointSize bytes with at most
 //     MaxCheckpointSignatures signature lines, none repeating a signer
 //     (name and key hint), and every line of a Rekor v1 checkpoint names
@@ -53,6 +54,11 @@ func checkLogEntries(pb *protobundle.Bundle) ([]*logEntry, error) {
 		if e == nil || e.GetCanonicalizedBody() == nil || e.GetLogId().GetKeyId() == nil || e.GetKindVersion() == nil || e.GetLogIndex() < 0 {
 			// Not a log entry at all: the bundle is malformed.
 			return nil, failf(CheckBundle, ErrBundle, "entry %d: missing body, log ID or kind, or negative log index", i)
+		}
+		if p := e.GetInclusionPromise(); p != nil && len(p.GetSignedEntryTimestamp()) == 0 {
+			// Nothing would verify it, yet the entry would read as
+			// promised (its integrated time and index as signed).
+			return bad("inclusion promise without a signed entry timestamp")
 		}
 		if len(e.GetCanonicalizedBody()) > MaxBundleString {
 			return bad("body of %d bytes exceeds limit of %d", len(e.GetCanonicalizedBody()), MaxBundleString)
