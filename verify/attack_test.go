@@ -1,14 +1,97 @@
 package verify_test
 
 import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/sha256"
+	"strconv"
 	"testing"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
+	rekorutil "github.com/sigstore/rekor/pkg/util"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/chainproof/chainproof/sign/signtest"
 	"github.com/chainproof/chainproof/verify"
 )
+
+// signtestKey derives the signtest instance's key for label, as signtest
+// does (sha256 of seed, label and a counter, as a P-256 scalar).
+func signtestKey(seed, label string) *ecdsa.PrivateKey {
+	for i := 0; ; i++ {
+		sum := sha256.Sum256([]byte(seed + "\x00" + label + "\x00" + strconv.Itoa(i)))
+		if k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), sum[:]); err == nil {
+			return k
+		}
+	}
+}
+
+// TestV2EntryUnderV1Checkpoint: a Rekor v2 entry of another signature,
+// proved under a checkpoint of Rekor v1's form (origin "<host> - <tree
+// ID>") that the v2 log's key signed, is refused. sigstore-go verifies
+// such an entry as a Rekor v1 one (the proof of the entry's own body) and
+// skips the Rekor v1 comparison of body and bundle (it is a v2 entry), so
+// the entry was never bound to the bundle: before, verify accepted a
+// bundle whose only log entry recorded another signature.
+func TestV2EntryUnderV1Checkpoint(t *testing.T) {
+	const seed = "v2 entry under v1 checkpoint"
+	st, v := signtestVerifier(t, seed)
+	id := signtest.Email("alice@example.com")
+	art := []byte("artifact")
+	a, err := st.SignBlob(id, art, signtest.MintOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.SignBlob(id, []byte("another artifact"), signtest.MintOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other *protorekor.TransparencyLogEntry
+	mutate(t, b, func(pb *protobundle.Bundle) { other = proto.Clone(entry0(pb)).(*protorekor.TransparencyLogEntry) })
+	signer, err := signature.LoadECDSASigner(signtestKey(seed, "rekor"), crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := other.GetInclusionProof()
+	v1cp, err := rekorutil.CreateAndSignCheckpoint(context.Background(), signtest.LogOrigin, 1, uint64(p.GetTreeSize()), p.GetRootHash(), signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := verify.Options{TrustedRoot: st.TrustedRoot()}
+	artF := func() verify.Artifact { return verify.Artifact{Digest: digestOf(art)} }
+	// The bundle's own entry under a v1-form checkpoint of its tree.
+	own := mutate(t, a, func(pb *protobundle.Bundle) {
+		p := entry0(pb).GetInclusionProof()
+		cp, err := rekorutil.CreateAndSignCheckpoint(context.Background(), signtest.LogOrigin, 1, uint64(p.GetTreeSize()), p.GetRootHash(), signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Checkpoint.Envelope = string(cp)
+	})
+	swapped := mutate(t, a, func(pb *protobundle.Bundle) {
+		e := proto.Clone(other).(*protorekor.TransparencyLogEntry)
+		e.InclusionProof.Checkpoint.Envelope = string(v1cp)
+		pb.VerificationMaterial.TlogEntries[0] = e
+	})
+	if err := sigstoreGoVerify(t, st, swapped, art); err != nil {
+		t.Logf("sigstore-go alone now refuses the swapped entry: %v", err)
+	}
+	for name, bj := range map[string][]byte{"own entry": own, "another signature's entry": swapped} {
+		_, err := parseAndVerify(v, bj, artF(), alice)
+		wantCheck(t, err, verify.CheckTransparencyLog, verify.ErrTransparencyLog)
+		agree(t, name, bj, artF, alice, opts)
+	}
+	// The same entry under its own (note) checkpoint is another
+	// signature's: refused, as before.
+	_, err = parseAndVerify(v, mutate(t, a, func(pb *protobundle.Bundle) {
+		pb.VerificationMaterial.TlogEntries[0] = proto.Clone(other).(*protorekor.TransparencyLogEntry)
+	}), artF(), alice)
+	wantCheck(t, err, verify.CheckTransparencyLog, verify.ErrTransparencyLog)
+}
 
 // TestEmptyPromise: a Rekor v1 entry whose inclusionPromise holds no
 // signed entry timestamp is refused. Before, checkLogBinding verified a

@@ -30,7 +30,9 @@ import (
 //   - have a promise that verifies, if it has one,
 //   - carry a body that describes this bundle: for Rekor v2, the body's
 //     leaf hash is the one the inclusion proof proves (sigstore-go proves
-//     a leaf rebuilt from the bundle, so the body could be any other);
+//     a leaf rebuilt from the bundle, so the body could be any other),
+//     under a checkpoint that is a note (under one of Rekor v1's form
+//     sigstore-go proves the body itself and compares it with nothing);
 //     for Rekor v1, the body's signature(s), key or certificate, and
 //     digest or payload hash (and payload type) are this bundle's.
 //
@@ -67,6 +69,12 @@ func checkLogBinding(ctx context.Context, b *Bundle, trust root.TrustedMaterial,
 			}
 		}
 		if e.v2 {
+			if hasRekorV1STH(e.tle) {
+				// sigstore-go would prove this entry's own body as a
+				// Rekor v1 entry's, never the leaf it rebuilds from the
+				// bundle, and compare no field of it with the bundle.
+				return bad("a Rekor v2 entry under a checkpoint of Rekor v1's form")
+			}
 			if err := checkV2Leaf(e.tle); err != nil {
 				return bad("%w", err)
 			}
