@@ -6,15 +6,20 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/sha256"
+	"crypto/x509"
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
+	ssldsse "github.com/secure-systems-lab/go-securesystemslib/dsse"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	rekorutil "github.com/sigstore/rekor/pkg/util"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/chainproof/chainproof/attest"
 	"github.com/chainproof/chainproof/sign/signtest"
 	"github.com/chainproof/chainproof/verify"
 )
@@ -139,5 +144,49 @@ func TestEmptyPromise(t *testing.T) {
 	}
 	if le := res.LogEntries[0]; le.Promise || !le.IntegratedTime.IsZero() {
 		t.Errorf("entry without a promise reported as %+v", le)
+	}
+}
+
+// TestDSSEKeyID: an envelope signature whose keyid names another key
+// than the one that verifies it is refused, as sigstore-go's envelope
+// verifier (go-securesystemslib: a keyid other than the key's SHA-256
+// fingerprint is skipped) refuses it; before, verify's pipeline ignored
+// the keyid and accepted. An empty keyid or the key's own fingerprint
+// verify.
+func TestDSSEKeyID(t *testing.T) {
+	st, v := signtestVerifier(t, "dsse keyid")
+	art := []byte("artifact")
+	stmt := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` + digestOf(art)[len("sha256:"):] + `"}}],"predicateType":"https://example.com/p","predicate":{}}`)
+	opts := verify.Options{TrustedRoot: st.TrustedRoot()}
+	artF := func() verify.Artifact { return verify.Artifact{Digest: digestOf(art)} }
+	for _, mo := range []signtest.MintOptions{{}, {RekorV1: true}} {
+		bj, err := st.SignDSSE(signtest.Email("alice@example.com"), attest.PayloadType, stmt, mo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var leaf *x509.Certificate
+		mutate(t, bj, func(pb *protobundle.Bundle) {
+			if leaf, err = x509.ParseCertificate(pb.GetVerificationMaterial().GetCertificate().GetRawBytes()); err != nil {
+				t.Fatal(err)
+			}
+		})
+		own, err := ssldsse.SHA256KeyID(leaf.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withKeyID := func(id string) []byte {
+			return mutate(t, bj, func(pb *protobundle.Bundle) { pb.GetDsseEnvelope().Signatures[0].Keyid = id })
+		}
+		for _, id := range []string{"", own} {
+			if !agree(t, fmt.Sprintf("rekor v1 %v, keyid %q", mo.RekorV1, id), withKeyID(id), artF, alice, opts) {
+				t.Errorf("keyid %q refused", id)
+			}
+		}
+		for _, id := range []string{"not-the-key", own + "x", "SHA256:" + strings.Repeat("A", 43)} {
+			m := withKeyID(id)
+			_, err := parseAndVerify(v, m, artF(), alice)
+			wantCheck(t, err, verify.CheckSignature, verify.ErrSignature)
+			agree(t, fmt.Sprintf("rekor v1 %v, keyid %q", mo.RekorV1, id), m, artF, alice, opts)
+		}
 	}
 }

@@ -14,7 +14,9 @@ import (
 	"regexp"
 	"strings"
 
+	ssldsse "github.com/secure-systems-lab/go-securesystemslib/dsse"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	rekorutil "github.com/sigstore/rekor/pkg/util"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
@@ -191,6 +193,9 @@ func verifyEntity(ctx context.Context, ck checks, ent *entity, tm root.TrustedMa
 	if err := verifyEnvelope(verifiers, env); err != nil {
 		return nil, nil, digest{}, fail(CheckSignature, ErrSignature, fmt.Errorf("failed to verify signature: could not verify envelope: %w", err))
 	}
+	if err := checkKeyID(verifiers[0], env); err != nil {
+		return nil, nil, digest{}, fail(CheckSignature, ErrSignature, fmt.Errorf("failed to verify signature: could not verify envelope: %w", err))
+	}
 	// The stages from here on read what the signer wrote: their errors are
 	// typed here, never classified by their (signer-influenced) text.
 	st, matched, err = checkSubjects(env, ds)
@@ -199,6 +204,30 @@ func verifyEntity(ctx context.Context, ck checks, ent *entity, tm root.TrustedMa
 	}
 	res.VerifiedTimestamps = tss
 	return res, st, matched, nil
+}
+
+// checkKeyID refuses an envelope signature whose keyid names another key
+// than v's, as sigstore-go's envelope verifier (go-securesystemslib's
+// EnvelopeVerifier) does: it skips a key whose SHA-256 fingerprint is
+// not a non-empty keyid. An empty keyid, or a key without a fingerprint,
+// names any key.
+func checkKeyID(v signature.Verifier, env *protodsse.Envelope) error {
+	sigs := env.GetSignatures()
+	if len(sigs) != 1 || sigs[0].GetKeyid() == "" {
+		return nil
+	}
+	pub, err := v.PublicKey()
+	if err != nil {
+		return err
+	}
+	want, err := ssldsse.SHA256KeyID(pub)
+	if err != nil || want == "" {
+		return nil
+	}
+	if sigs[0].GetKeyid() != want {
+		return fmt.Errorf("the signature's keyid %.100q is not the key's %s", sigs[0].GetKeyid(), want)
+	}
+	return nil
 }
 
 // keyVerifiers is the verifier the trusted material gave for the bundle's
