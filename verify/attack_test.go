@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -14,9 +15,12 @@ import (
 
 	ssldsse "github.com/secure-systems-lab/go-securesystemslib/dsse"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	rekorutil "github.com/sigstore/rekor/pkg/util"
+	sgsign "github.com/sigstore/sigstore-go/pkg/sign"
 	"github.com/sigstore/sigstore/pkg/signature"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chainproof/chainproof/attest"
@@ -96,6 +100,99 @@ func TestV2EntryUnderV1Checkpoint(t *testing.T) {
 		pb.VerificationMaterial.TlogEntries[0] = proto.Clone(other).(*protorekor.TransparencyLogEntry)
 	}), artF(), alice)
 	wantCheck(t, err, verify.CheckTransparencyLog, verify.ErrTransparencyLog)
+}
+
+type issueFunc func(crypto.PublicKey) ([]byte, error)
+
+func (f issueFunc) GetCertificate(_ context.Context, kp sgsign.Keypair, _ *sgsign.CertificateProviderOptions) ([]byte, error) {
+	return f(kp.GetPublicKey())
+}
+
+// mintWith signs artifact (a message signature; DSSE over stmt when
+// dsse) with a fresh key of alg, certified by st for alice, logged in
+// st's Rekor v1 log (v2 when v2) and timestamped by its TSA.
+func mintWith(t testing.TB, st *signtest.Sigstore, srv *signtest.Server, alg protocommon.PublicKeyDetails, content sgsign.Content, v2, noTSA bool) []byte {
+	t.Helper()
+	kp, err := sgsign.NewEphemeralKeypair(&sgsign.EphemeralKeypairOptions{Algorithm: alg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := signtest.Email("alice@example.com")
+	bo := sgsign.BundleOptions{
+		Context: context.Background(),
+		CertificateProvider: issueFunc(func(pub crypto.PublicKey) ([]byte, error) {
+			c, err := st.IssueCertificate(id, pub)
+			if err != nil {
+				return nil, err
+			}
+			return c[0].Raw, nil
+		}),
+		CertificateProviderOptions: &sgsign.CertificateProviderOptions{IDToken: "unused"},
+	}
+	if !noTSA {
+		bo.TimestampAuthorities = []*sgsign.TimestampAuthority{sgsign.NewTimestampAuthority(&sgsign.TimestampAuthorityOptions{URL: srv.TSAURL()})}
+	}
+	ver := uint32(1)
+	if v2 {
+		ver = 2
+	}
+	bo.TransparencyLogs = []sgsign.Transparency{sgsign.NewRekor(&sgsign.RekorOptions{BaseURL: srv.URL, Version: ver})}
+	pb, err := sgsign.Bundle(content, kp, bo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := protojson.Marshal(pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestDifferentialAlgorithms: keyless bundles signed with each key and
+// hash sigstore-go signs with (P-256, P-384 and P-521 with their hashes,
+// Ed25519ph, RSA 3072, and P-384 over SHA-256 as old clients did),
+// logged in Rekor v1 (read by leanHashedRekord) or v2, with and without a
+// timestamp, as v0.3 and as v0.2 (where sigstore-go also takes P-384 over
+// SHA-256): verify's pipeline and sigstore-go agree on each, and on each
+// with another artifact.
+func TestDifferentialAlgorithms(t *testing.T) {
+	st, _ := signtestVerifier(t, "algorithms")
+	srv := st.Serve(t)
+	art := []byte("artifact")
+	opts := verify.Options{TrustedRoot: st.TrustedRoot()}
+	artF := func() verify.Artifact { return verify.Artifact{Reader: bytes.NewReader(art)} }
+	otherF := func() verify.Artifact { return verify.Artifact{Reader: strings.NewReader("other")} }
+	const v02 = "application/vnd.dev.sigstore.bundle+json;version=0.2"
+	for _, alg := range []protocommon.PublicKeyDetails{
+		protocommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256,
+		protocommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384,
+		protocommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512,
+		protocommon.PublicKeyDetails_PKIX_ED25519_PH,
+		protocommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_3072_SHA256,
+		protocommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_256, //nolint:staticcheck // old clients
+	} {
+		for _, v2 := range []bool{false, true} {
+			if v2 && alg == protocommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_256 { //nolint:staticcheck
+				continue // Rekor v2 refuses it
+			}
+			for _, noTSA := range []bool{false, true} {
+				name := fmt.Sprintf("%s, rekor v2 %v, no timestamp %v", alg, v2, noTSA)
+				bj := mintWith(t, st, srv, alg, &sgsign.PlainData{Data: art}, v2, noTSA)
+				// Rekor v2 gives no signed time: without a timestamp the
+				// bundle has none and is refused.
+				if got, want := agree(t, name, bj, artF, alice, opts), !(v2 && noTSA); got != want {
+					t.Errorf("%s: accepted %v, want %v", name, got, want)
+				}
+				agree(t, name+", other artifact", bj, otherF, alice, opts)
+				asV02 := mutate(t, bj, func(pb *protobundle.Bundle) {
+					pb.MediaType = v02
+					c := pb.GetVerificationMaterial().GetCertificate()
+					pb.VerificationMaterial.Content = &protobundle.VerificationMaterial_X509CertificateChain{X509CertificateChain: &protocommon.X509CertificateChain{Certificates: []*protocommon.X509Certificate{c}}}
+				})
+				agree(t, name+", v0.2", asV02, artF, alice, opts)
+			}
+		}
+	}
 }
 
 // TestEmptyPromise: a Rekor v1 entry whose inclusionPromise holds no
