@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	ssldsse "github.com/secure-systems-lab/go-securesystemslib/dsse"
@@ -284,6 +285,51 @@ func TestDSSEKeyID(t *testing.T) {
 			_, err := parseAndVerify(v, m, artF(), alice)
 			wantCheck(t, err, verify.CheckSignature, verify.ErrSignature)
 			agree(t, fmt.Sprintf("rekor v1 %v, keyid %q", mo.RekorV1, id), m, artF, alice, opts)
+		}
+	}
+}
+
+// TestSharedBundleRace: one parsed Bundle verified from many goroutines
+// at once (run with -race): a Rekor v1 message signature (a lean entry),
+// the same with its entry's promise past 2^53 so that verifySET takes
+// sigstore-go's parse (logEntry.sigstore's sync.Once), and a Rekor v2 DSSE
+// bundle (sigstore-go's VerifyTlogEntry over the lazily parsed entries).
+func TestSharedBundleRace(t *testing.T) {
+	st, v := signtestVerifier(t, "shared bundle")
+	art := []byte("artifact")
+	blob, err := st.SignBlob(signtest.Email("alice@example.com"), art, signtest.MintOptions{RekorV1: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` + digestOf(art)[len("sha256:"):] + `"}}],"predicateType":"https://example.com/p","predicate":{}}`)
+	env, err := st.SignDSSE(signtest.Email("alice@example.com"), attest.PayloadType, stmt, signtest.MintOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bigIndex := mutate(t, blob, func(pb *protobundle.Bundle) { entry0(pb).LogIndex = 1 << 53 })
+	for _, c := range []struct {
+		name string
+		bj   []byte
+		ok   bool
+	}{{"rekor v1 blob", blob, true}, {"rekor v1 blob, index 2^53", bigIndex, false}, {"rekor v2 dsse", env, true}} {
+		b, err := verify.ParseBundle(c.bj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = v.Verify(context.Background(), b, verify.Artifact{Digest: digestOf(art)}, alice)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if (err == nil) != c.ok {
+				t.Errorf("%s: %v", c.name, err)
+			}
 		}
 	}
 }
